@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Configuration;
+
+namespace Ichrisbirch.AppHost;
+
+/// <summary>The wiring behind Program.cs: environment data, infrastructure mode and the services' contract.</summary>
+internal static class Extensions
+{
+    /// <summary>Reads the environment's settings (appsettings.{Environment}.json) once and validates them.</summary>
+    public static IchrisbirchSettings AddIchrisbirchSettings(this IDistributedApplicationBuilder builder)
+    {
+        var environment = builder.Environment.EnvironmentName;
+        if (!ServiceDefaultsExtensions.ServiceEnvironments.ContainsKey(environment))
+        {
+            throw new InvalidOperationException(
+                $"Unknown environment '{environment}'. Use Development, Testing or Production " +
+                "(--environment NAME, DOTNET_ENVIRONMENT or the launch profile).");
+        }
+        return IchrisbirchSettings.Read(builder.Configuration, environment);
+    }
+
+    /// <summary>PostgreSQL with the application database, as a local process or a container.</summary>
+    public static IResourceBuilder<IResourceWithConnectionString> AddPostgresServer(
+        this IDistributedApplicationBuilder builder, string name, IResourceBuilder<ParameterResource> password, IchrisbirchSettings settings)
+    {
+        if (builder.ResolveInfrastructure(settings) == InfrastructureMode.Local)
+        {
+            var local = builder.AddLocalPostgres(name, password, Path.Combine(settings.DataRoot(), name),
+                    settings.PostgresPort, inMemory: !settings.PersistentData, binDirectory: settings.Local.PostgresBinDirectory)
+                .WithDatabase(settings.Database);
+            return local.WithPostgresContract(local.Resource.PrimaryEndpoint, password, settings.Database);
+        }
+
+        var container = builder.AddPostgres(name, password: password, port: settings.PostgresPort)
+            .WithEnvironment("POSTGRES_DB", settings.Database);
+        if (settings.PersistentData) container.WithDataVolume();
+        return container.WithPostgresContract(container.Resource.PrimaryEndpoint, password, settings.Database);
+    }
+
+    /// <summary>Redis, as a local process or a container; the password is enforced in both.</summary>
+    public static IResourceBuilder<IResourceWithConnectionString> AddRedisServer(
+        this IDistributedApplicationBuilder builder, string name, IResourceBuilder<ParameterResource> password, IchrisbirchSettings settings)
+    {
+        if (builder.ResolveInfrastructure(settings) == InfrastructureMode.Local)
+        {
+            var local = builder.AddLocalRedis(name, password, Path.Combine(settings.DataRoot(), name),
+                settings.RedisPort, persistent: settings.PersistentData, serverPath: settings.Local.RedisServerPath);
+            return local.WithRedisContract(local.Resource.PrimaryEndpoint, password);
+        }
+
+        var container = builder.AddRedis(name, settings.RedisPort, password);
+        if (settings.PersistentData) container.WithDataVolume();
+        return container.WithRedisContract(container.Resource.PrimaryEndpoint, password);
+    }
+
+    /// <summary>Serves the app as this environment says (port, uvicorn/flask or gunicorn, workers, reload).</summary>
+    public static IResourceBuilder<PythonAppResource> WithServer(this IResourceBuilder<PythonAppResource> builder, ServerSettings server)
+    {
+        builder.WithEndpoint("http", e => e.Port = server.Port);
+        if (server.Gunicorn) builder.WithGunicorn(server.Workers);
+        return builder.WithReload(server.Reload);
+    }
+
+    /// <summary>The api's contract: FASTAPI_HOST/PORT/PROTOCOL and the shared API key.</summary>
+    public static IResourceBuilder<PythonAppResource> WithApiSecretKey(this IResourceBuilder<PythonAppResource> builder, IResourceBuilder<ParameterResource> key)
+    {
+        var http = builder.Resource.GetEndpoint("http");
+        return builder.WithEnvironment("API_SECRET_KEY", key)
+            .WithServiceContract(env =>
+            {
+                env["FASTAPI_PROTOCOL"] = "http";
+                env["FASTAPI_HOST"] = http.Property(EndpointProperty.Host);
+                env["FASTAPI_PORT"] = http.Property(EndpointProperty.Port);
+                env["API_SECRET_KEY"] = key.Resource;
+            });
+    }
+
+    /// <summary>The app's contract (FLASK_HOST/PORT) and its session secret.</summary>
+    public static IResourceBuilder<PythonAppResource> WithFlaskSecretKey(this IResourceBuilder<PythonAppResource> builder, IResourceBuilder<ParameterResource> key)
+    {
+        var http = builder.Resource.GetEndpoint("http");
+        return builder.WithEnvironment("FLASK_SECRET_KEY", key)
+            .WithServiceContract(env =>
+            {
+                env["FLASK_HOST"] = http.Property(EndpointProperty.Host);
+                env["FLASK_PORT"] = http.Property(EndpointProperty.Port);
+            });
+    }
+
+    /// <summary>The scheduler's liveness endpoint (SCHEDULER_HEALTH_HOST/PORT) and job interval.</summary>
+    public static IResourceBuilder<PythonAppResource> WithSchedulerHealth(this IResourceBuilder<PythonAppResource> builder, IchrisbirchSettings settings, int containerPort = 8100)
+    {
+        var publish = builder.ApplicationBuilder.ExecutionContext.IsPublishMode;
+        builder.WithHttpEndpoint(targetPort: publish ? containerPort : null, name: "http", env: "SCHEDULER_HEALTH_PORT")
+               .WithEnvironment("SCHEDULER_HEALTH_HOST", publish ? "0.0.0.0" : "127.0.0.1");
+        if (settings.SchedulerIntervalSeconds is { } seconds)
+        {
+            builder.WithEnvironment("SCHEDULER_DECREASE_TASK_PRIORITY_SECONDS", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        var http = builder.Resource.GetEndpoint("http");
+        return builder.WithServiceContract(env =>
+        {
+            env["SCHEDULER_HEALTH_HOST"] = http.Property(EndpointProperty.Host);
+            env["SCHEDULER_HEALTH_PORT"] = http.Property(EndpointProperty.Port);
+        });
+    }
+
+    /// <summary>
+    /// Testing only: runs the services' live pytest suite against the running stack once api, app and scheduler
+    /// are healthy, as the compose test override's test-runner did; its exit code is pytest's.
+    /// </summary>
+    public static void AddTestRunner(this IDistributedApplicationBuilder builder, IchrisbirchSettings settings, params IResourceBuilder<IResource>[] stack)
+    {
+        if (!settings.TestRunner || !builder.ExecutionContext.IsRunMode) return;
+
+        var runner = builder.AddPythonModule("test-runner", settings.ServicesDirectory, "pytest")
+            .WithArgs(settings.TestRunnerArgs.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .WithServiceDefaults();
+        foreach (var service in stack)
+        {
+            runner.WithReferenceRelationship(service).WaitFor(service);
+        }
+    }
+
+    private static IResourceBuilder<T> WithPostgresContract<T>(this IResourceBuilder<T> builder, EndpointReference endpoint, IResourceBuilder<ParameterResource> password, string database)
+        where T : IResource
+        => builder.WithServiceContract(env =>
+        {
+            env["POSTGRES_HOST"] = endpoint.Property(EndpointProperty.Host);
+            env["POSTGRES_PORT"] = endpoint.Property(EndpointProperty.Port);
+            env["POSTGRES_DB"] = database;
+            env["POSTGRES_USERNAME"] = "postgres";
+            env["POSTGRES_PASSWORD"] = password.Resource;
+        });
+
+    private static IResourceBuilder<T> WithRedisContract<T>(this IResourceBuilder<T> builder, EndpointReference endpoint, IResourceBuilder<ParameterResource> password)
+        where T : IResource
+        => builder.WithServiceContract(env =>
+        {
+            env["REDIS_HOST"] = endpoint.Property(EndpointProperty.Host);
+            env["REDIS_PORT"] = endpoint.Property(EndpointProperty.Port);
+            env["REDIS_PASSWORD"] = password.Resource;
+        });
+
+    /// <summary>Publish is always Containers; Auto asks the container runtime once.</summary>
+    private static InfrastructureMode ResolveInfrastructure(this IDistributedApplicationBuilder builder, IchrisbirchSettings settings)
+    {
+        if (builder.ExecutionContext.IsPublishMode) return InfrastructureMode.Containers;
+        return settings.Infrastructure switch
+        {
+            InfrastructureMode.Auto => s_autoMode ??= ContainerRuntimeAnswers() ? InfrastructureMode.Containers : InfrastructureMode.Local,
+            var mode => mode,
+        };
+    }
+
+    private static InfrastructureMode? s_autoMode;
+
+    private static bool ContainerRuntimeAnswers()
+    {
+        foreach (var runtime in new[] { "docker", "podman" })
+        {
+            try
+            {
+                using var process = Process.Start(new ProcessStartInfo(runtime, ["info", "--format", "{{.ServerVersion}}"])
+                {
+                    RedirectStandardOutput = true,
+                    RedirectStandardError = true,
+                });
+                if (process is null) continue;
+                if (process.WaitForExit(TimeSpan.FromSeconds(5)) && process.ExitCode == 0) return true;
+                if (!process.HasExited) process.Kill();
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                // not installed
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Per-user data folder keyed by environment, never in the source tree.</summary>
+    private static string DataRoot(this IchrisbirchSettings settings)
+    {
+        if (settings.Local.DataDirectory is { } configured) return Path.GetFullPath(configured);
+        var root = Environment.UserName == "root" && OperatingSystem.IsLinux()
+            ? "/var/lib/ichrisbirch-aspire" // readable by the postgres user, unlike /root
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "ichrisbirch-aspire");
+        return Path.Combine(root, settings.EnvironmentName.ToLowerInvariant());
+    }
+}

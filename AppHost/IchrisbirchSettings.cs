@@ -1,0 +1,96 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Ichrisbirch.AppHost;
+
+/// <summary>Where PostgreSQL and Redis come from.</summary>
+public enum InfrastructureMode
+{
+    /// <summary>Containers when a container runtime answers, else Local.</summary>
+    Auto,
+    /// <summary>Local processes from the machine's own binaries.</summary>
+    Local,
+    /// <summary>Aspire.Hosting.PostgreSQL / Aspire.Hosting.Redis containers.</summary>
+    Containers,
+}
+
+/// <summary>How a Python web service is served in this environment.</summary>
+public sealed record ServerSettings
+{
+    /// <summary>Fixed host port (null: any free port).</summary>
+    public int? Port { get; init; }
+    /// <summary>gunicorn instead of uvicorn / flask run.</summary>
+    public bool Gunicorn { get; init; }
+    /// <summary>gunicorn workers.</summary>
+    public int Workers { get; init; } = 1;
+    /// <summary>Reload on source changes.</summary>
+    public bool Reload { get; init; }
+}
+
+/// <summary>Local-mode locations.</summary>
+public sealed record LocalSettings
+{
+    /// <summary>Root of the data folders (default: per user, keyed by environment).</summary>
+    public string? DataDirectory { get; init; }
+    /// <summary>Folder holding initdb and postgres.</summary>
+    public string? PostgresBinDirectory { get; init; }
+    /// <summary>The redis-server executable.</summary>
+    public string? RedisServerPath { get; init; }
+}
+
+/// <summary>Everything that differs between Development, Testing and Production: the <c>Ichrisbirch</c> section of appsettings.{Environment}.json.</summary>
+public sealed record IchrisbirchSettings
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "Ichrisbirch";
+
+    /// <summary>Aspire environment name (Development, Testing, Production).</summary>
+    public string EnvironmentName { get; init; } = "";
+    /// <summary>Where PostgreSQL and Redis come from.</summary>
+    public InfrastructureMode Infrastructure { get; init; } = InfrastructureMode.Auto;
+    /// <summary>The Python project, relative to the AppHost folder.</summary>
+    public string ServicesDirectory { get; init; } = "../services";
+    /// <summary>The application database.</summary>
+    public string Database { get; init; } = "ichrisbirch";
+    /// <summary>Keep data across restarts (false: in memory, gone after stop).</summary>
+    public bool PersistentData { get; init; } = true;
+    /// <summary>Fixed host port of PostgreSQL.</summary>
+    public int? PostgresPort { get; init; }
+    /// <summary>Fixed host port of Redis.</summary>
+    public int? RedisPort { get; init; }
+    /// <summary>The api server.</summary>
+    public ServerSettings Api { get; init; } = new();
+    /// <summary>The app server.</summary>
+    public ServerSettings App { get; init; } = new();
+    /// <summary>Scheduler job interval in seconds (null: daily at 01:00, as upstream).</summary>
+    public int? SchedulerIntervalSeconds { get; init; }
+    /// <summary>Add the test-runner resource (Testing).</summary>
+    public bool TestRunner { get; init; }
+    /// <summary>pytest arguments of the test-runner.</summary>
+    public string TestRunnerArgs { get; init; } = "tests/live";
+    /// <summary>Local-mode locations.</summary>
+    public LocalSettings Local { get; init; } = new();
+
+    /// <summary>Reads and validates the section; throws with a message that names the setting to fix.</summary>
+    public static IchrisbirchSettings Read(IConfiguration configuration, string environmentName)
+    {
+        var section = configuration.GetSection(SectionName);
+        IchrisbirchSettings settings;
+        try
+        {
+            settings = section.Get<IchrisbirchSettings>() ?? new();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new InvalidOperationException($"Invalid setting in '{SectionName}': {ex.InnerException?.Message ?? ex.Message}", ex);
+        }
+
+        foreach (var (key, port) in new[] { ("PostgresPort", settings.PostgresPort), ("RedisPort", settings.RedisPort), ("Api:Port", settings.Api.Port), ("App:Port", settings.App.Port) })
+        {
+            if (port is < 1 or > 65535)
+            {
+                throw new InvalidOperationException($"{SectionName}:{key} is {port}: a port must be between 1 and 65535.");
+            }
+        }
+        return settings with { EnvironmentName = environmentName };
+    }
+}

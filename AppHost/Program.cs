@@ -1,0 +1,35 @@
+using Ichrisbirch.AppHost;
+
+var builder = DistributedApplication.CreateBuilder(args);
+var settings = builder.AddIchrisbirchSettings();
+
+var postgresPassword = builder.AddParameter("postgres-password", secret: true);
+var redisPassword = builder.AddParameter("redis-password", secret: true);
+var apiSecretKey = builder.AddParameter("api-secret-key", secret: true);
+var flaskSecretKey = builder.AddParameter("flask-secret-key", secret: true);
+
+var postgres = builder.AddPostgresServer("postgres", postgresPassword, settings);
+var redis = builder.AddRedisServer("redis", redisPassword, settings);
+
+var api = builder.AddUvicornApp("api", settings.ServicesDirectory, "ichrisbirch.wsgi_api:api")
+    .WithServer(settings.Api)
+    .WithApiSecretKey(apiSecretKey)
+    .WithReference(postgres).WaitFor(postgres)
+    .WithReference(redis).WaitFor(redis)
+    .WithServiceDefaults();
+
+var app = builder.AddFlaskApp("app", settings.ServicesDirectory, "ichrisbirch.wsgi_app:app")
+    .WithServer(settings.App)
+    .WithFlaskSecretKey(flaskSecretKey)
+    .WithReference(api).WaitFor(api)
+    .WithServiceDefaults();
+
+var scheduler = builder.AddPythonModule("scheduler", settings.ServicesDirectory, "ichrisbirch.wsgi_scheduler")
+    .WithSchedulerHealth(settings)
+    .WithReference(postgres).WaitFor(postgres)
+    .WithReference(api).WaitFor(api)
+    .WithServiceDefaults();
+
+builder.AddTestRunner(settings, postgres, redis, api, app, scheduler);
+
+builder.Build().Run();

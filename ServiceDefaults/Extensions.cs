@@ -1,0 +1,134 @@
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+
+namespace Aspire.Hosting;
+
+/// <summary>
+/// The defaults every ichrisbirch service resource gets, applied with one call
+/// (<see cref="WithServiceDefaults{T}"/>). Each step is public and usable alone.
+/// </summary>
+public static class ServiceDefaultsExtensions
+{
+    /// <summary>The environment names the Python services accept, keyed by Aspire environment name.</summary>
+    public static readonly IReadOnlyDictionary<string, string> ServiceEnvironments =
+        new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["Development"] = "development",
+            ["Testing"] = "testing",
+            ["Production"] = "production",
+        };
+
+    /// <summary>
+    /// Applies telemetry, environment name, log level, the configuration contract of referenced resources,
+    /// the <c>/health</c> probe (when the resource has an http endpoint) and graceful stop.
+    /// </summary>
+    public static IResourceBuilder<T> WithServiceDefaults<T>(this IResourceBuilder<T> builder)
+        where T : IResourceWithEnvironment, IResourceWithEndpoints
+    {
+        builder.WithTelemetry()
+               .WithEnvironmentName()
+               .WithLogLevel()
+               .WithReferencedContracts()
+               .WithGracefulStop();
+
+        if (builder.Resource.Annotations.OfType<EndpointAnnotation>().Any(e => e.Name == "http"))
+        {
+            builder.WithHealthProbe("/health");
+        }
+
+        return builder;
+    }
+
+    /// <summary>OTEL_SERVICE_NAME and the OTLP endpoint of the dashboard (run mode).</summary>
+    public static IResourceBuilder<T> WithTelemetry<T>(this IResourceBuilder<T> builder)
+        where T : IResourceWithEnvironment
+    {
+        builder.WithEnvironment("PYTHONUNBUFFERED", "1");
+        if (builder.ApplicationBuilder.ExecutionContext.IsRunMode)
+        {
+            builder.WithOtlpExporter();
+        }
+        return builder.WithEnvironment("OTEL_SERVICE_NAME", builder.Resource.Name);
+    }
+
+    /// <summary>ENVIRONMENT=development|testing|production, from the AppHost's environment name.</summary>
+    public static IResourceBuilder<T> WithEnvironmentName<T>(this IResourceBuilder<T> builder)
+        where T : IResourceWithEnvironment
+    {
+        var aspireName = builder.ApplicationBuilder.Environment.EnvironmentName;
+        if (!ServiceEnvironments.TryGetValue(aspireName, out var serviceName))
+        {
+            throw new InvalidOperationException(
+                $"Unknown environment '{aspireName}'. Use one of {string.Join(", ", ServiceEnvironments.Keys)} " +
+                "(--environment, DOTNET_ENVIRONMENT or the launch profile).");
+        }
+        return builder.WithEnvironment("ENVIRONMENT", serviceName);
+    }
+
+    /// <summary>LOG_LEVEL from <c>Ichrisbirch:LogLevel</c> (default info).</summary>
+    public static IResourceBuilder<T> WithLogLevel<T>(this IResourceBuilder<T> builder)
+        where T : IResourceWithEnvironment
+    {
+        var level = builder.ApplicationBuilder.Configuration["Ichrisbirch:LogLevel"] ?? "info";
+        return builder.WithEnvironment("LOG_LEVEL", level.ToLowerInvariant());
+    }
+
+    /// <summary>
+    /// For every resource this one references (<c>WithReference</c>) that declares a service contract
+    /// (<see cref="WithServiceContract{T}"/>), adds the contract's variables (POSTGRES_*, REDIS_*, FASTAPI_*, …).
+    /// </summary>
+    public static IResourceBuilder<T> WithReferencedContracts<T>(this IResourceBuilder<T> builder)
+        where T : IResourceWithEnvironment
+    {
+        return builder.WithEnvironment(async context =>
+        {
+            var referenced = builder.Resource.Annotations.OfType<ResourceRelationshipAnnotation>()
+                .Where(r => r.Type == "Reference")
+                .Select(r => r.Resource)
+                .Distinct();
+            foreach (var source in referenced)
+            {
+                foreach (var contract in source.Annotations.OfType<ServiceContractAnnotation>())
+                {
+                    await contract.Apply(context).ConfigureAwait(false);
+                }
+            }
+        });
+    }
+
+    /// <summary>Registers an HTTP health check on <paramref name="path"/> of the http endpoint.</summary>
+    public static IResourceBuilder<T> WithHealthProbe<T>(this IResourceBuilder<T> builder, string path)
+        where T : IResourceWithEndpoints
+    {
+        builder.WithAnnotation(new HealthProbeAnnotation(path, "http"));
+        return builder.WithHttpHealthCheck(path, endpointName: "http");
+    }
+
+    /// <summary>SIGTERM first; the grace period is what the compose publisher writes as stop_grace_period.</summary>
+    public static IResourceBuilder<T> WithGracefulStop<T>(this IResourceBuilder<T> builder, TimeSpan? gracePeriod = null)
+        where T : IResource
+        => builder.WithAnnotation(new GracefulStopAnnotation(gracePeriod ?? TimeSpan.FromSeconds(10)), ResourceAnnotationMutationBehavior.Replace);
+
+    /// <summary>
+    /// Declares the environment variables a service gets when it references this resource
+    /// (<c>.WithReference(postgres)</c> gives POSTGRES_HOST, POSTGRES_PORT, …).
+    /// </summary>
+    public static IResourceBuilder<T> WithServiceContract<T>(this IResourceBuilder<T> builder, Func<EnvironmentCallbackContext, Task> apply)
+        where T : IResource
+        => builder.WithAnnotation(new ServiceContractAnnotation(apply));
+
+    /// <inheritdoc cref="WithServiceContract{T}(IResourceBuilder{T}, Func{EnvironmentCallbackContext, Task})"/>
+    public static IResourceBuilder<T> WithServiceContract<T>(this IResourceBuilder<T> builder, Action<IDictionary<string, object>> apply)
+        where T : IResource
+        => builder.WithServiceContract(context => { apply(context.EnvironmentVariables); return Task.CompletedTask; });
+}
+
+/// <summary>What a referencing service receives from a resource (see <see cref="ServiceDefaultsExtensions.WithServiceContract{T}(IResourceBuilder{T}, Func{EnvironmentCallbackContext, Task})"/>).</summary>
+public sealed record ServiceContractAnnotation(Func<EnvironmentCallbackContext, Task> Apply) : IResourceAnnotation;
+
+/// <summary>The HTTP path and endpoint a service answers health probes on; publishers turn it into a healthcheck.</summary>
+public sealed record HealthProbeAnnotation(string Path, string EndpointName) : IResourceAnnotation;
+
+/// <summary>How long a service may take to stop after SIGTERM.</summary>
+public sealed record GracefulStopAnnotation(TimeSpan GracePeriod) : IResourceAnnotation;
