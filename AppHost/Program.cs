@@ -32,4 +32,6 @@ var scheduler = builder.AddPythonModule("scheduler", settings.ServicesDirectory,
 
 builder.AddTestRunner(settings, postgres, redis, api, app, scheduler);
 
+builder.AddDockerComposeEnvironment("compose");
+
 builder.Build().Run();

@@ -4,6 +4,7 @@ using System.Text;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -96,11 +97,30 @@ public static class LocalPostgresBuilderExtensions
                     }
                 }
             })
-            .OnResourceStopped((r, e, ct) =>
+            .OnBeforeResourceStarted((r, e, ct) =>
             {
-                if (r.InMemory && Directory.Exists(r.DataDirectory)) Directory.Delete(r.DataDirectory, recursive: true);
+                if (r.InMemory)
+                {
+                    // After the AppHost has stopped its processes, the in-memory data goes too.
+                    e.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(() => DeleteDataDirectory(r));
+                }
                 return Task.CompletedTask;
             });
+    }
+
+    private static void DeleteDataDirectory(LocalPostgresResource resource)
+    {
+        // DCP may still be reaping the server: give postmaster.pid up to five seconds to go.
+        var pidFile = Path.Combine(resource.DataDirectory, "postmaster.pid");
+        for (var i = 0; i < 50 && File.Exists(pidFile); i++) Thread.Sleep(100);
+        try
+        {
+            if (Directory.Exists(resource.DataDirectory)) Directory.Delete(resource.DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: /dev/shm is emptied at reboot anyway.
+        }
     }
 
     /// <summary>Creates <paramref name="databaseName"/> when the server is ready (idempotent).</summary>

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Prepares a machine to run and test ichrisbirch under the Aspire AppHost. Idempotent: run it as often as you like.
+# Debian/Ubuntu: installs PostgreSQL, Redis and the Python packages from apt and makes services/.venv with
+# --system-site-packages from /usr/bin/python3 (no PyPI needed). Elsewhere: makes the venv and pip-installs
+# services/requirements-dev.txt.
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+venv="$repo/services/.venv"
+
+apt_packages=(
+  postgresql redis-server python3-venv python3-pip
+  python3-fastapi python3-uvicorn python3-flask python3-sqlalchemy python3-psycopg python3-redis
+  python3-apscheduler python3-httpx python3-pytest gunicorn
+  docker-compose python3-jsonschema python3-yaml
+)
+
+say() { printf 'bootstrap: %s\n' "$*"; }
+
+if command -v apt-get >/dev/null 2>&1 && [ -r /etc/debian_version ]; then
+  missing=()
+  for p in "${apt_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    say "installing ${missing[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  # The distribution's clusters are not ours: the AppHost runs its own postgres and redis-server.
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet redis-server 2>/dev/null; then
+    say "note: a system redis-server is running; the AppHost's fixed ports may collide with it"
+  fi
+  python=/usr/bin/python3
+  if [ ! -x "$venv/bin/python" ]; then
+    say "creating $venv (system site packages)"
+    "$python" -m venv --system-site-packages "$venv"
+  fi
+else
+  python="$(command -v python3 || true)"
+  [ -n "$python" ] || { echo "bootstrap: python3 not found: install Python 3.11+" >&2; exit 1; }
+  if [ ! -x "$venv/bin/python" ]; then
+    say "creating $venv"
+    "$python" -m venv "$venv"
+  fi
+  "$venv/bin/python" -m pip install --disable-pip-version-check -q -r "$repo/services/requirements-dev.txt"
+  command -v redis-server >/dev/null || say "warning: redis-server not on PATH (install Redis, or set Ichrisbirch:Local:RedisServerPath)"
+fi
+
+# Fail here, with the name of what is missing, rather than later inside a resource.
+"$venv/bin/python" - <<'PY'
+import importlib.util, sys
+need = ["fastapi", "uvicorn", "flask", "sqlalchemy", "psycopg", "redis", "apscheduler", "httpx", "pytest", "gunicorn"]
+missing = [m for m in need if importlib.util.find_spec(m) is None]
+if missing:
+    sys.exit(f"bootstrap: missing Python modules in services/.venv: {', '.join(missing)}")
+PY
+
+if command -v dotnet >/dev/null 2>&1; then
+  (cd "$repo" && dotnet tool restore >/dev/null 2>&1 || true)
+else
+  echo "bootstrap: the .NET SDK 10 is needed (https://dot.net); 'dotnet' is not on PATH" >&2
+  exit 1
+fi
+say "ready"
