@@ -17,7 +17,68 @@ internal static class Extensions
                 $"Unknown environment '{environment}'. Use Development, Testing or Production " +
                 "(--environment NAME, DOTNET_ENVIRONMENT or the launch profile).");
         }
-        return IchrisbirchSettings.Read(builder.Configuration, environment);
+        builder.Configuration.AddEnvFile(builder.AppHostDirectory, environment);
+        var settings = IchrisbirchSettings.Read(builder.Configuration, environment);
+        if (builder.ExecutionContext.IsRunMode)
+        {
+            builder.Eventing.Subscribe<BeforeStartEvent>(async (e, ct) =>
+            {
+                await EnsureSecretsAsync(e.Model, settings, ct).ConfigureAwait(false);
+                EnsurePortsFree(builder.Configuration, settings);
+            });
+        }
+        return settings;
+    }
+
+    /// <summary>Before any process starts: every secret parameter has a value (Production: a non-empty one).</summary>
+    private static async Task EnsureSecretsAsync(DistributedApplicationModel model, IchrisbirchSettings settings, CancellationToken ct)
+    {
+        var missing = new List<string>();
+        foreach (var parameter in model.Resources.OfType<ParameterResource>().Where(p => p.Secret))
+        {
+            string? value;
+            try
+            {
+                value = await parameter.GetValueAsync(ct).ConfigureAwait(false);
+            }
+            catch (MissingParameterValueException)
+            {
+                value = null;
+            }
+            if (value is null || (settings.RequireSecrets && value.Length == 0)) missing.Add(parameter.Name);
+        }
+        if (missing.Count == 0) return;
+
+        var envKeys = EnvFiles.Keys.Where(k => missing.Any(m => k.Value == $"Parameters:{m}")).Select(k => k.Key);
+        throw new DistributedApplicationException(
+            $"{settings.EnvironmentName} needs a value for the secret parameter(s) {string.Join(", ", missing)}. Supply each NAME with " +
+            "'dotnet user-secrets set Parameters:NAME VALUE --project AppHost', the environment variable Parameters__NAME, " +
+            $"--Parameters:NAME=VALUE, or {string.Join("/", envKeys)} in {EnvFiles.FileNames[settings.EnvironmentName]}.");
+    }
+
+    /// <summary>Fixed host ports must be free (unless the test builder randomizes them).</summary>
+    private static void EnsurePortsFree(IConfiguration configuration, IchrisbirchSettings settings)
+    {
+        if (configuration.GetValue<bool>("DcpPublisher:RandomizePorts")) return;
+        var busy = new List<string>();
+        foreach (var (resource, key, port) in settings.FixedPorts())
+        {
+            try
+            {
+                using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                probe.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port));
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                busy.Add($"{resource}: port {port} is already in use (setting {IchrisbirchSettings.SectionName}:{key})");
+            }
+        }
+        if (busy.Count > 0)
+        {
+            throw new DistributedApplicationException(
+                $"{string.Join("; ", busy)}. Stop what listens there, or choose another port with --{IchrisbirchSettings.SectionName}:KEY=PORT " +
+                $"or in appsettings.{settings.EnvironmentName}.json.");
+        }
     }
 
     /// <summary>PostgreSQL with the application database, as a local process or a container.</summary>
@@ -34,7 +95,9 @@ internal static class Extensions
 
         var container = builder.AddPostgres(name, password: password, port: settings.PostgresPort)
             .WithEnvironment("POSTGRES_DB", settings.Database);
-        if (settings.PersistentData) container.WithDataVolume();
+        // Publish: an explicit name keeps the manifest and the compose files machine-independent.
+        if (builder.ExecutionContext.IsPublishMode) container.WithDataVolume("postgres_data");
+        else if (settings.PersistentData) container.WithDataVolume();
         return container.WithPostgresContract(container.Resource.PrimaryEndpoint, password, settings.Database);
     }
 
@@ -50,7 +113,8 @@ internal static class Extensions
         }
 
         var container = builder.AddRedis(name, settings.RedisPort, password);
-        if (settings.PersistentData) container.WithDataVolume();
+        if (builder.ExecutionContext.IsPublishMode) container.WithDataVolume("redis_data");
+        else if (settings.PersistentData) container.WithDataVolume();
         return container.WithRedisContract(container.Resource.PrimaryEndpoint, password);
     }
 

@@ -69,6 +69,17 @@ public sealed record IchrisbirchSettings
     public string TestRunnerArgs { get; init; } = "tests/live";
     /// <summary>Local-mode locations.</summary>
     public LocalSettings Local { get; init; } = new();
+    /// <summary>Secret parameters must have non-empty values (Production).</summary>
+    public bool RequireSecrets { get; init; }
+
+    /// <summary>The fixed host ports with the resource and setting they belong to.</summary>
+    public IEnumerable<(string Resource, string Key, int Port)> FixedPorts()
+    {
+        if (PostgresPort is { } pg) yield return ("postgres", nameof(PostgresPort), pg);
+        if (RedisPort is { } redis) yield return ("redis", nameof(RedisPort), redis);
+        if (Api.Port is { } api) yield return ("api", "Api:Port", api);
+        if (App.Port is { } app) yield return ("app", "App:Port", app);
+    }
 
     /// <summary>Reads and validates the section; throws with a message that names the setting to fix.</summary>
     public static IchrisbirchSettings Read(IConfiguration configuration, string environmentName)
@@ -84,7 +95,7 @@ public sealed record IchrisbirchSettings
             throw new InvalidOperationException($"Invalid setting in '{SectionName}': {ex.InnerException?.Message ?? ex.Message}", ex);
         }
 
-        foreach (var (key, port) in new[] { ("PostgresPort", settings.PostgresPort), ("RedisPort", settings.RedisPort), ("Api:Port", settings.Api.Port), ("App:Port", settings.App.Port) })
+        foreach (var (_, key, port) in settings.FixedPorts())
         {
             if (port is < 1 or > 65535)
             {

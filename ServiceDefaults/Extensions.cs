@@ -81,6 +81,9 @@ public static class ServiceDefaultsExtensions
     public static IResourceBuilder<T> WithReferencedContracts<T>(this IResourceBuilder<T> builder)
         where T : IResourceWithEnvironment
     {
+        // Aspire's own connection-property variables (POSTGRES_URI, …) differ between container and local
+        // resources; the contract below is what the services read, the same in both.
+        builder.WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ConnectionString | ReferenceEnvironmentInjectionFlags.ServiceDiscovery);
         return builder.WithEnvironment(async context =>
         {
             var referenced = builder.Resource.Annotations.OfType<ResourceRelationshipAnnotation>()

@@ -1,12 +1,135 @@
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+
 namespace Ichrisbirch.Tests;
 
+/// <summary>The application model, built but not started: no process runs.</summary>
 public class ModelTests
 {
-    [Fact]
-    public async Task Model_has_the_five_services_of_the_compose_file()
+    private static readonly string[] ContractKeys =
+    [
+        "ENVIRONMENT", "LOG_LEVEL", "OTEL_SERVICE_NAME",
+        "POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_DB", "POSTGRES_USERNAME", "POSTGRES_PASSWORD",
+        "REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD", "FASTAPI_HOST", "FASTAPI_PORT", "FASTAPI_PROTOCOL",
+    ];
+
+    internal static async Task<DistributedApplicationModel> ModelAsync(params string[] args)
     {
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(["--environment", "Development", "--Ichrisbirch:Infrastructure=Local"]);
-        var names = builder.Resources.Select(r => r.Name).ToHashSet();
-        Assert.Superset(new HashSet<string> { "postgres", "redis", "api", "app", "scheduler" }, names);
+        // Dispose the built app: an undisposed testing app can go on to start its resources later.
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(args);
+        await using var app = await builder.BuildAsync();
+        return app.Services.GetRequiredService<DistributedApplicationModel>();
+    }
+
+    internal static async Task<Dictionary<string, object>> EnvironmentAsync(IResource resource)
+    {
+        var env = new Dictionary<string, object>();
+        var context = new EnvironmentCallbackContext(new DistributedApplicationExecutionContext(DistributedApplicationOperation.Run), resource, env);
+        foreach (var callback in resource.Annotations.OfType<EnvironmentCallbackAnnotation>())
+        {
+            await callback.Callback(context);
+        }
+        return env;
+    }
+
+    private static IEnumerable<string> WaitsFor(IResource resource)
+        => resource.Annotations.OfType<WaitAnnotation>().Select(w => w.Resource.Name).Order();
+
+    [Theory]
+    [InlineData("Local")]
+    [InlineData("Containers")]
+    public async Task WaitFor_graph_is_the_compose_dependency_chain_gated_on_health(string mode)
+    {
+        var model = await ModelAsync("--environment", "Development", $"--Ichrisbirch:Infrastructure={mode}");
+        var byName = model.Resources.ToDictionary(r => r.Name);
+
+        Assert.Equal(["postgres", "redis"], WaitsFor(byName["api"]));
+        Assert.Equal(["api"], WaitsFor(byName["app"]));
+        Assert.Equal(["api", "postgres"], WaitsFor(byName["scheduler"]));
+        Assert.Empty(WaitsFor(byName["postgres"]));
+        Assert.All(byName.Values.SelectMany(r => r.Annotations.OfType<WaitAnnotation>()), w => Assert.Equal(WaitType.WaitUntilHealthy, w.WaitType));
+    }
+
+    [Fact]
+    public async Task Every_resource_has_a_health_check_that_speaks_its_protocol()
+    {
+        var model = await ModelAsync("--environment", "Development", "--Ichrisbirch:Infrastructure=Local");
+        string Key(string name) => Assert.Single(model.Resources.Single(r => r.Name == name).Annotations.OfType<HealthCheckAnnotation>()).Key;
+
+        Assert.Equal("postgres_postgres_query", Key("postgres"));
+        Assert.Equal("redis_redis_ping", Key("redis"));
+        foreach (var service in new[] { "api", "app", "scheduler" })
+        {
+            Assert.StartsWith($"{service}_http_", Key(service) + "_"); // Aspire's HTTP health check on the http endpoint
+            Assert.Equal("/health", model.Resources.Single(r => r.Name == service).Annotations.OfType<HealthProbeAnnotation>().Single().Path);
+        }
+    }
+
+    [Fact]
+    public async Task Python_services_get_the_same_configuration_contract_in_local_and_container_mode()
+    {
+        var local = await ModelAsync("--environment", "Development", "--Ichrisbirch:Infrastructure=Local");
+        var containers = await ModelAsync("--environment", "Development", "--Ichrisbirch:Infrastructure=Containers");
+
+        Assert.IsType<LocalPostgresResource>(local.Resources.Single(r => r.Name == "postgres"));
+        Assert.IsType<PostgresServerResource>(containers.Resources.Single(r => r.Name == "postgres"));
+        Assert.Equal(local.Resources.Select(r => r.Name).Order(), containers.Resources.Select(r => r.Name).Order());
+
+        foreach (var service in new[] { "api", "app", "scheduler" })
+        {
+            var a = await EnvironmentAsync(local.Resources.Single(r => r.Name == service));
+            var b = await EnvironmentAsync(containers.Resources.Single(r => r.Name == service));
+            Assert.Equal(a.Keys.Order(), b.Keys.Order());
+        }
+
+        var api = await EnvironmentAsync(local.Resources.Single(r => r.Name == "api"));
+        Assert.Superset(ContractKeys.Except(["FASTAPI_HOST", "FASTAPI_PORT", "FASTAPI_PROTOCOL"]).ToHashSet(), api.Keys.ToHashSet());
+        Assert.Equal("development", api["ENVIRONMENT"]);
+        Assert.Equal("ichrisbirch_dev", api["POSTGRES_DB"]);
+        Assert.Equal("postgres", Assert.IsType<EndpointReferenceExpression>(api["POSTGRES_PORT"]).Endpoint.Resource.Name);
+        Assert.Equal("redis", Assert.IsType<EndpointReferenceExpression>(api["REDIS_HOST"]).Endpoint.Resource.Name);
+        Assert.Equal("postgres-password", Assert.IsType<ParameterResource>(api["POSTGRES_PASSWORD"]).Name);
+
+        var app = await EnvironmentAsync(local.Resources.Single(r => r.Name == "app"));
+        Assert.Equal("api", Assert.IsType<EndpointReferenceExpression>(app["FASTAPI_PORT"]).Endpoint.Resource.Name);
+        Assert.Equal("flask-secret-key", Assert.IsType<ParameterResource>(app["FLASK_SECRET_KEY"]).Name);
+        Assert.Equal("api-secret-key", Assert.IsType<ParameterResource>(app["API_SECRET_KEY"]).Name);
+
+        var scheduler = await EnvironmentAsync(local.Resources.Single(r => r.Name == "scheduler"));
+        Assert.Superset(new HashSet<string> { "POSTGRES_HOST", "POSTGRES_PASSWORD", "SCHEDULER_HEALTH_HOST", "SCHEDULER_HEALTH_PORT", "FASTAPI_PORT" }, scheduler.Keys.ToHashSet());
+    }
+
+    [Fact]
+    public async Task Python_services_run_from_the_services_virtual_environment()
+    {
+        var model = await ModelAsync("--environment", "Development", "--Ichrisbirch:Infrastructure=Local");
+        var api = model.Resources.OfType<PythonAppResource>().Single(r => r.Name == "api");
+        var servicesDirectory = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../services"));
+        Assert.Equal(servicesDirectory, api.AppDirectory);
+        Assert.Equal(Path.Combine(servicesDirectory, ".venv", "bin", "python"), api.Command);
+    }
+
+    [Fact]
+    public async Task Unknown_environment_is_refused_with_the_names_that_work()
+    {
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => ModelAsync("--environment", "Staging"));
+        var message = Flatten(ex);
+        Assert.Contains("Unknown environment 'Staging'. Use Development, Testing or Production", message);
+    }
+
+    [Theory]
+    [InlineData("--Ichrisbirch:Api:Port=70000", "Ichrisbirch:Api:Port is 70000: a port must be between 1 and 65535.")]
+    [InlineData("--Ichrisbirch:PostgresPort=five", "Invalid setting in 'Ichrisbirch'")]
+    public async Task Bad_port_setting_is_refused_naming_the_setting(string arg, string expected)
+    {
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => ModelAsync("--environment", "Development", arg));
+        Assert.Contains(expected, Flatten(ex));
+    }
+
+    internal static string Flatten(Exception ex)
+    {
+        var messages = new List<string>();
+        for (Exception? e = ex; e is not null; e = e.InnerException) messages.Add(e.Message);
+        return string.Join(" | ", messages);
     }
 }

@@ -1,14 +1,80 @@
+using System.Diagnostics;
+
 namespace Ichrisbirch.Tests.EndToEnd;
 
+/// <summary>Bad machines and bad input: each fails the resource it concerns with one line naming the fix.</summary>
 public class ErrorTests
 {
+    private static readonly string ServicesSource = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../services/ichrisbirch"));
+
+    private static async Task<string> FailureLineAsync(Stack stack, string resource, string mustContain)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await stack.Notifications.WaitForResourceAsync(resource, e => e.Snapshot.State?.Text == KnownResourceStates.FailedToStart, cts.Token);
+        var logs = await stack.LogsAsync(resource);
+        return Assert.Single(logs, l => l.Contains(mustContain, StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Missing_postgres_binaries_fail_postgres_with_a_line_naming_the_fix()
     {
         await using var stack = await Stack.StartAsync("--Ichrisbirch:Local:PostgresBinDirectory=/nonexistent/pgbin", "--Ichrisbirch:TestRunner=false");
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await stack.Notifications.WaitForResourceAsync("postgres", e => e.Snapshot.State?.Text == KnownResourceStates.FailedToStart, cts.Token);
-        var logs = await stack.LogsAsync("postgres");
-        Assert.Contains(logs, l => l.Contains("PostgreSQL server binaries (initdb, postgres) not found in /nonexistent/pgbin") && l.Contains("Ichrisbirch:Local:PostgresBinDirectory"));
+        var line = await FailureLineAsync(stack, "postgres", "PostgreSQL server binaries (initdb, postgres) not found in /nonexistent/pgbin");
+        Assert.Contains("Ichrisbirch:Local:PostgresBinDirectory", line);
+        Assert.Contains("scripts/bootstrap.sh", line);
+    }
+
+    [Fact]
+    public async Task Missing_redis_server_fails_redis_with_a_line_naming_the_fix()
+    {
+        await using var stack = await Stack.StartAsync("--Ichrisbirch:Local:RedisServerPath=/nonexistent/redis-server", "--Ichrisbirch:TestRunner=false");
+        var line = await FailureLineAsync(stack, "redis", "redis-server not found at /nonexistent/redis-server");
+        Assert.Contains("Ichrisbirch:Local:RedisServerPath", line);
+    }
+
+    [Fact]
+    public async Task Missing_virtual_environment_fails_the_python_services_with_a_line_naming_the_fix()
+    {
+        using var services = new ScratchDirectory();
+        CopyDirectory(ServicesSource, Path.Combine(services.Path, "ichrisbirch"));
+
+        await using var stack = await Stack.StartAsync($"--Ichrisbirch:ServicesDirectory={services.Path}", "--Ichrisbirch:TestRunner=false");
+        var line = await FailureLineAsync(stack, "api", $"api: no Python virtual environment at {Path.Combine(services.Path, ".venv")}");
+        Assert.Contains("Run scripts/bootstrap.sh", line);
+    }
+
+    [Fact]
+    public async Task Missing_python_module_fails_the_service_naming_the_module_and_the_fix()
+    {
+        using var services = new ScratchDirectory();
+        CopyDirectory(ServicesSource, Path.Combine(services.Path, "ichrisbirch"));
+        // A bare venv: no system site packages, so uvicorn, flask and the rest are missing.
+        using (var venv = Process.Start("/usr/bin/python3", ["-m", "venv", "--without-pip", Path.Combine(services.Path, ".venv")]))
+        {
+            await venv.WaitForExitAsync();
+            Assert.Equal(0, venv.ExitCode);
+        }
+
+        await using var stack = await Stack.StartAsync($"--Ichrisbirch:ServicesDirectory={services.Path}", "--Ichrisbirch:TestRunner=false");
+        var line = await FailureLineAsync(stack, "api", "api: Python module(s) uvicorn not importable");
+        Assert.Contains("pip install -r requirements.txt", line);
+    }
+
+    private static void CopyDirectory(string source, string target)
+    {
+        foreach (var dir in Directory.GetDirectories(source, "*", SearchOption.AllDirectories)) Directory.CreateDirectory(dir.Replace(source, target, StringComparison.Ordinal));
+        Directory.CreateDirectory(target);
+        foreach (var file in Directory.GetFiles(source, "*", SearchOption.AllDirectories)) File.Copy(file, file.Replace(source, target, StringComparison.Ordinal));
+    }
+}
+
+internal sealed class ScratchDirectory : IDisposable
+{
+    public string Path { get; } = Directory.CreateTempSubdirectory("ichrisbirch-test-").FullName;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Path, recursive: true); }
+        catch (IOException) { }
     }
 }

@@ -21,9 +21,17 @@ public sealed class Stack : IAsyncDisposable
         string[] defaults = ["--environment", "Testing", "--Ichrisbirch:Infrastructure=Local"];
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>([.. defaults, .. args]);
         var app = await builder.BuildAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        await app.StartAsync(cts.Token);
-        return new Stack(app);
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+            await app.StartAsync(cts.Token);
+            return new Stack(app);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
     }
 
     public async Task WaitHealthyAsync(IEnumerable<string> names, TimeSpan? timeout = null)

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The one test command: prepares the machine, then runs every suite and sums them.
+#   1. the Python services' own pytest suite (throwaway PostgreSQL and Redis it starts itself)
+#   2. the .NET suite (model, publish and end-to-end tests that start the AppHost with real processes)
+# Ends with the line "N passed, N failed". Exit status is non-zero when any suite failed.
+set -uo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+bash scripts/bootstrap.sh || exit 1
+
+logs="$(mktemp -d)"
+passed=0; failed=0; status=0
+
+echo "== pytest (services)"
+(cd services && .venv/bin/python -m pytest -q -p no:cacheprovider 2>&1) | tee "$logs/pytest.log"
+py_status=${PIPESTATUS[0]}
+summary="$(grep -E '^(=+ )?[0-9]+ (passed|failed)|^(=+ )?no tests ran' "$logs/pytest.log" | tail -n 1)"
+p=$(grep -oE '[0-9]+ passed' <<<"$summary" | grep -oE '[0-9]+' || echo 0)
+f=0; for n in $(grep -oE '[0-9]+ (failed|errors?)' <<<"$summary" | grep -oE '^[0-9]+'); do f=$((f + n)); done
+passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+if [ "$py_status" -ne 0 ]; then status=1; [ "${f:-0}" -gt 0 ] || failed=$((failed + 1)); fi
+
+echo "== dotnet test"
+dotnet test "$repo/Ichrisbirch.Aspire.sln" --nologo 2>&1 | tee "$logs/dotnet.log"
+dn_status=${PIPESTATUS[0]}
+line="$(grep -E '(Passed|Failed)!? +- Failed: +[0-9]+, Passed: +[0-9]+' "$logs/dotnet.log" | tail -n 1)"
+p=$(sed -nE 's/.*Passed: +([0-9]+).*/\1/p' <<<"$line"); f=$(sed -nE 's/.*Failed: +([0-9]+), Passed.*/\1/p' <<<"$line")
+passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+if [ "$dn_status" -ne 0 ]; then status=1; [ "${f:-0}" -gt 0 ] || failed=$((failed + 1)); fi
+
+rm -rf "$logs"
+echo "${passed} passed, ${failed} failed"
+exit $status
