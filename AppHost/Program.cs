@@ -12,26 +12,26 @@ var postgres = builder.AddPostgresServer("postgres", postgresPassword, settings)
 var redis = builder.AddRedisServer("redis", redisPassword, settings);
 
 var api = builder.AddUvicornApp("api", settings.ServicesDirectory, "ichrisbirch.wsgi_api:api")
+    .WithServiceDefaults()
     .WithServer(settings.Api)
     .WithApiSecretKey(apiSecretKey)
     .WithReference(postgres).WaitFor(postgres)
-    .WithReference(redis).WaitFor(redis)
-    .WithServiceDefaults();
+    .WithReference(redis).WaitFor(redis);
 
 var app = builder.AddFlaskApp("app", settings.ServicesDirectory, "ichrisbirch.wsgi_app:app")
+    .WithServiceDefaults()
     .WithServer(settings.App)
     .WithFlaskSecretKey(flaskSecretKey)
-    .WithReference(api).WaitFor(api)
-    .WithServiceDefaults();
+    .WithReference(api).WaitFor(api);
 
 var scheduler = builder.AddPythonModule("scheduler", settings.ServicesDirectory, "ichrisbirch.wsgi_scheduler")
     .WithSchedulerHealth(settings)
+    .WithServiceDefaults()
     .WithReference(postgres).WaitFor(postgres)
-    .WithReference(api).WaitFor(api)
-    .WithServiceDefaults();
+    .WithReference(api).WaitFor(api);
 
 builder.AddTestRunner(settings, postgres, redis, api, app, scheduler);
 
-builder.AddDockerComposeEnvironment("compose");
+builder.AddDockerComposeEnvironment("compose").WithIngress("/", app).WithIngress("/api/", api);
 
 builder.Build().Run();

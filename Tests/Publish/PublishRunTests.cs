@@ -1,0 +1,52 @@
+namespace Ichrisbirch.Tests.Publish;
+
+/// <summary>How publishing behaves as a command: deterministic, production whatever the environment, no tools needed.</summary>
+public class PublishRunTests
+{
+    [Fact]
+    public async Task Publish_is_byte_identical_across_runs_environments_and_a_PATH_without_postgres_or_python()
+    {
+        // A PATH holding nothing but a link to dotnet: no postgres, redis, python or docker.
+        var dotnetOnly = Directory.CreateTempSubdirectory("dotnet-only-path-").FullName;
+        var dotnet = new FileInfo(Publisher.RequireTool("dotnet", "install the .NET SDK"));
+        File.CreateSymbolicLink(Path.Combine(dotnetOnly, "dotnet"), (dotnet.ResolveLinkTarget(returnFinalTarget: true) ?? dotnet).FullName);
+        var first = await Publisher.PublishAsync();
+        var development = await Publisher.PublishAsync(environment: "Development", path: dotnetOnly);
+        var testing = await Publisher.PublishAsync(environment: "Testing");
+        try
+        {
+            var expected = Snapshot(first);
+            Assert.True(expected.Count > 10, "the bundle looks empty");
+            Assert.Equal(expected, Snapshot(development));
+            Assert.Equal(expected, Snapshot(testing));
+        }
+        finally
+        {
+            foreach (var dir in new[] { first, development, testing, dotnetOnly }) Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Checked_in_manifest_matches_the_model()
+    {
+        const string command = "dotnet run --project AppHost --no-launch-profile -- --operation publish --publisher manifest --output-path ../aspire-manifest.json";
+        var checkedIn = Path.Combine(Publisher.RepoRoot, "aspire-manifest.json");
+        // Same folder as the checked-in file, so the relative paths inside are the same.
+        var fresh = Path.Combine(Publisher.RepoRoot, $".aspire-manifest.{Guid.NewGuid():N}.json");
+        try
+        {
+            await Publisher.RunAsync(["--operation", "publish", "--publisher", "manifest", "--output-path", fresh]);
+            Assert.True(File.Exists(checkedIn), $"aspire-manifest.json is missing; regenerate it: {command}");
+            Assert.True(File.ReadAllText(checkedIn) == File.ReadAllText(fresh),
+                $"aspire-manifest.json differs from the model; regenerate it: {command}");
+        }
+        finally
+        {
+            File.Delete(fresh);
+        }
+    }
+
+    private static SortedDictionary<string, string> Snapshot(string root)
+        => new(Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
+            .ToDictionary(f => Path.GetRelativePath(root, f), f => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f)))), StringComparer.Ordinal);
+}
