@@ -1,0 +1,3 @@
+"""ichrisbirch services: api (FastAPI), app (Flask) and scheduler (APScheduler)."""
+
+__version__ = "0.1.0"

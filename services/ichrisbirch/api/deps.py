@@ -1,0 +1,32 @@
+"""Request dependencies: database session, habits cache and the write API key."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Iterator
+
+from fastapi import HTTPException, Request, status
+from sqlalchemy.orm import Session
+
+from ichrisbirch.cache import HabitsCache
+
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+API_KEY_HEADER = "X-API-Key"
+
+
+def require_api_key_for_writes(request: Request) -> None:
+    if request.method not in WRITE_METHODS:
+        return
+    expected: str = request.app.state.settings.api_secret_key
+    given = request.headers.get(API_KEY_HEADER, "")
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"missing or invalid {API_KEY_HEADER} header")
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with request.app.state.sessions() as session:
+        yield session
+
+
+def get_habits_cache(request: Request) -> HabitsCache:
+    return request.app.state.habits_cache

@@ -1,0 +1,56 @@
+"""``/health`` (dependencies) and ``/server/`` (environment and versions)."""
+
+from __future__ import annotations
+
+import platform
+from datetime import datetime, timezone
+from importlib import metadata
+from typing import Callable
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from ichrisbirch.cache import check_redis
+from ichrisbirch.db import check_postgres
+
+router = APIRouter(tags=["server"])
+
+VERSIONED_PACKAGES = ("fastapi", "pydantic", "starlette", "sqlalchemy", "psycopg", "redis", "uvicorn", "gunicorn")
+
+
+def _probe(check: Callable[[], None]) -> str:
+    try:
+        check()
+    except Exception as error:  # the class name is the report; messages may hold hosts
+        return f"error: {type(error).__name__}"
+    return "ok"
+
+
+@router.get("/health")
+def health(request: Request) -> JSONResponse:
+    state = request.app.state
+    checks = {
+        "postgres": _probe(lambda: check_postgres(state.engine)),
+        "redis": _probe(lambda: check_redis(state.redis)),
+    }
+    healthy = all(result == "ok" for result in checks.values())
+    return JSONResponse(
+        {"status": "healthy" if healthy else "unhealthy", **checks},
+        status_code=200 if healthy else 503,
+    )
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+@router.get("/server/")
+def server_info(request: Request) -> dict:
+    return {
+        "environment": request.app.state.settings.environment,
+        "server_time": datetime.now(timezone.utc).isoformat(),
+        "versions": {"python": platform.python_version(), **{p: _version(p) for p in VERSIONED_PACKAGES}},
+    }

@@ -1,0 +1,59 @@
+"""The Flask application factory: server-side pages backed by the api."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from ichrisbirch.app.api_client import ApiClient, ApiError
+from ichrisbirch.config import AppSettings
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: AppSettings) -> Flask:
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = settings.flask_secret_key
+    app.config["ENVIRONMENT"] = settings.environment
+    client = ApiClient(settings.api_url, settings.api_secret_key)
+    app.extensions["ichrisbirch_api"] = client
+
+    @app.get("/health")
+    def health() -> tuple[dict, int]:
+        try:
+            client.health()
+        except ApiError as error:
+            return {"status": "unhealthy", "api": error.message}, 503
+        return {"status": "healthy", "api": "ok"}, 200
+
+    @app.get("/")
+    @app.get("/habits/")
+    def habits() -> str:
+        return render_template("habits.html", habits=client.list_habits())
+
+    @app.post("/habits/")
+    def create_habit() -> Response:
+        name = request.form.get("name", "")
+        category = request.form.get("category", "")
+        client.create_habit(name=name, category=category)
+        return redirect(url_for("habits"), code=303)
+
+    @app.errorhandler(ApiError)
+    def api_error(error: ApiError) -> tuple[str, int]:
+        logger.warning("api call failed: %s", error.message)
+        return render_template("error.html", status=error.status, message=error.message), error.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str, int]:
+        status = error.code or 500
+        return render_template("error.html", status=status, message=error.description), status
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception) -> tuple[str, int]:
+        logger.exception("unhandled error")
+        return render_template("error.html", status=500, message="Internal server error."), 500
+
+    return app

@@ -1,0 +1,30 @@
+"""SQLAlchemy tables.  ``Base.metadata`` is the single source of the schema."""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Column, DateTime, Integer, String, func
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+
+class Habit(Base):
+    __tablename__ = "habits"
+    __table_args__ = {"schema": "habits"}
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(200), nullable=False)
+    category = Column(String(100), nullable=False)
+    is_current = Column(Boolean, nullable=False, default=True, server_default="true")
+    created_at = Column(DateTime(timezone=True), nullable=False, server_default=func.now())
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+    __table_args__ = {"schema": "public"}
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(200), nullable=False)
+    priority = Column(Integer, nullable=False)
+    add_date = Column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    complete_date = Column(DateTime(timezone=True), nullable=True)

@@ -1,0 +1,66 @@
+"""Smoke tests of a running stack (api, app, scheduler, PostgreSQL, Redis)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from ichrisbirch import cache, db
+from ichrisbirch.config import load_postgres_settings, load_redis_settings
+from ichrisbirch.scheduler import JOBSTORE_TABLE
+from tests.live.conftest import Stack
+
+pytestmark = pytest.mark.live
+
+
+def test_api_health(stack: Stack) -> None:
+    response = httpx.get(f"{stack.api_url}/health", timeout=10)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"status": "healthy", "postgres": "ok", "redis": "ok"}
+
+
+def test_app_health(stack: Stack) -> None:
+    response = httpx.get(f"{stack.app_url}/health", timeout=10)
+    assert response.status_code == 200, response.text
+
+
+def test_scheduler_health(stack: Stack) -> None:
+    response = httpx.get(f"{stack.scheduler_url}/health", timeout=10)
+    assert response.status_code == 200, response.text
+    assert "decrease_task_priority" in [job["id"] for job in response.json()["jobs"]]
+
+
+def test_habit_created_via_api_appears_on_app_page(stack: Stack, habit: dict) -> None:
+    page = httpx.get(f"{stack.app_url}/habits/", timeout=10)
+    assert page.status_code == 200
+    assert habit["name"] in page.text
+
+
+def test_habits_cache_miss_then_hit(api: httpx.Client, habit: dict) -> None:
+    first, second = api.get("/habits/"), api.get("/habits/")  # the fixture's write invalidated the cache
+    assert (first.headers["X-Cache"], second.headers["X-Cache"]) == ("miss", "hit")
+    assert habit in second.json()
+
+
+def test_writes_need_api_key(stack: Stack) -> None:
+    response = httpx.post(f"{stack.api_url}/habits/", json={"name": "x", "category": "y"}, timeout=10)
+    assert response.status_code == 401
+
+
+def test_cached_habits_list_is_in_the_stacks_redis(api: httpx.Client, habit: dict) -> None:
+    api.get("/habits/")
+    client = cache.make_redis(load_redis_settings())
+    try:
+        assert client.exists(cache.HABITS_LIST_KEY)
+    finally:
+        client.close()
+
+
+def test_scheduler_job_is_persisted_in_the_stacks_postgres(stack: Stack) -> None:
+    engine = db.make_engine(load_postgres_settings())
+    try:
+        with engine.connect() as connection:
+            ids = connection.exec_driver_sql(f"SELECT id FROM public.{JOBSTORE_TABLE}").scalars().all()
+    finally:
+        engine.dispose()
+    assert "decrease_task_priority" in ids
