@@ -51,7 +51,7 @@ public class EnvironmentTests
         var api = await ArgsAsync(model.Resources.Single(r => r.Name == "api"));
         Assert.Equal(["-m", "uvicorn", "ichrisbirch.wsgi_api:api", "--host", "127.0.0.1", "--port", "{endpoint}", "--reload"], api);
         var app = await ArgsAsync(model.Resources.Single(r => r.Name == "app"));
-        Assert.Equal(["-m", "flask", "--app", "ichrisbirch.wsgi_app:app", "run", "--host", "127.0.0.1", "--port", "{endpoint}", "--reload", "--debugger"], app);
+        Assert.Equal(["-m", "flask", "--app", "ichrisbirch.wsgi_app:app", "run", "--host", "127.0.0.1", "--port", "{endpoint}", "--debugger", "--reload"], app);
         Assert.Equal("debug", (await ModelTests.EnvironmentAsync(model.Resources.Single(r => r.Name == "api")))["LOG_LEVEL"]);
     }
 

@@ -244,7 +244,9 @@ internal static class ComposePublisher
             }
             if (profile.Server(name) is { } server && resource.Annotations.OfType<PythonEntrypointAnnotation>().LastOrDefault() is { ContainerPort: { } port } entrypoint)
             {
-                service.Command = ServerCommand(entrypoint, server, port, reload: server.Reload && !profile.IsProduction);
+                service.Command = PythonAppResourceBuilderExtensions.ServerArguments(entrypoint,
+                    new PythonServerAnnotation { Gunicorn = server.Gunicorn, Workers = server.Workers, Reload = server.Reload && !profile.IsProduction },
+                    "0.0.0.0", port).Select(a => Escape((string)a)).ToList();
             }
             foreach (var variable in ComposeProfile.OwnedVariables)
             {
@@ -285,22 +287,6 @@ internal static class ComposePublisher
             };
         }
         return result;
-    }
-
-    /// <summary>The gunicorn / uvicorn / flask arguments after <c>python</c>, as the Python hosting builds them for containers.</summary>
-    private static List<string> ServerCommand(PythonEntrypointAnnotation entrypoint, ServerSettings server, int port, bool reload)
-    {
-        var p = port.ToString(CultureInfo.InvariantCulture);
-        List<string> args = (entrypoint.Kind, server.Gunicorn) switch
-        {
-            (PythonEntrypointKind.Asgi, true) => ["-m", "gunicorn", entrypoint.Value, "--workers", server.Workers.ToString(CultureInfo.InvariantCulture), "--worker-class", "uvicorn.workers.UvicornWorker", "--bind", $"0.0.0.0:{p}"],
-            (PythonEntrypointKind.Wsgi, true) => ["-m", "gunicorn", entrypoint.Value, "--workers", server.Workers.ToString(CultureInfo.InvariantCulture), "--bind", $"0.0.0.0:{p}"],
-            (PythonEntrypointKind.Asgi, false) => ["-m", "uvicorn", entrypoint.Value, "--host", "0.0.0.0", "--port", p],
-            (PythonEntrypointKind.Wsgi, false) => ["-m", "flask", "--app", entrypoint.Value, "run", "--host", "0.0.0.0", "--port", p, reload ? "--debugger" : "--no-reload"],
-            _ => throw new NotSupportedException($"{entrypoint.Kind} is not served by a web server."),
-        };
-        if (reload) args.Add("--reload");
-        return args;
     }
 
     /// <summary>Applies an override the way compose does for the members overrides use.</summary>

@@ -135,56 +135,38 @@ public static class PythonAppResourceBuilderExtensions
     {
         var entrypoint = resource.Annotations.OfType<PythonEntrypointAnnotation>().Last();
         var server = resource.Annotations.OfType<PythonServerAnnotation>().Last();
-        var publish = execution.IsPublishMode;
-        object host = publish ? "0.0.0.0" : "127.0.0.1";
-        object port = publish || entrypoint.ContainerPort is null
-            ? (object)(entrypoint.ContainerPort ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture)
-            : resource.GetEndpoint("http").Property(EndpointProperty.TargetPort);
-        var reload = server.Reload && !publish;
-
-        switch (entrypoint.Kind)
+        return entrypoint.Kind switch
         {
-            case PythonEntrypointKind.Script:
-                yield return entrypoint.Value;
-                break;
-            case PythonEntrypointKind.Module:
-                yield return "-m";
-                yield return entrypoint.Value;
-                break;
-            case PythonEntrypointKind.Asgi or PythonEntrypointKind.Wsgi when server.Gunicorn:
-                foreach (var a in new object[] { "-m", "gunicorn", entrypoint.Value, "--workers", server.Workers.ToString(System.Globalization.CultureInfo.InvariantCulture) })
-                    yield return a;
-                if (entrypoint.Kind == PythonEntrypointKind.Asgi)
-                {
-                    yield return "--worker-class";
-                    yield return "uvicorn.workers.UvicornWorker";
-                }
-                yield return "--bind";
-                yield return publish ? $"0.0.0.0:{port}" : ReferenceExpression.Create($"127.0.0.1:{(EndpointReferenceExpression)port}");
-                if (server.LogLevel is { } gunicornLevel)
-                {
-                    yield return "--log-level";
-                    yield return gunicornLevel;
-                }
-                if (reload) yield return "--reload";
-                break;
-            case PythonEntrypointKind.Asgi:
-                foreach (var a in new[] { "-m", "uvicorn", entrypoint.Value, "--host", host, "--port", port })
-                    yield return a;
-                if (server.LogLevel is { } uvicornLevel)
-                {
-                    yield return "--log-level";
-                    yield return uvicornLevel;
-                }
-                if (reload) yield return "--reload";
-                break;
-            case PythonEntrypointKind.Wsgi:
-                foreach (var a in new[] { "-m", "flask", "--app", entrypoint.Value, "run", "--host", host, "--port", port })
-                    yield return a;
-                yield return reload ? "--reload" : "--no-reload";
-                if (reload) yield return "--debugger";
-                break;
-        }
+            PythonEntrypointKind.Script => [entrypoint.Value],
+            PythonEntrypointKind.Module => ["-m", entrypoint.Value],
+            _ when execution.IsPublishMode => ServerArguments(entrypoint, server with { Reload = false }, "0.0.0.0", entrypoint.ContainerPort!.Value),
+            _ => ServerArguments(entrypoint, server, "127.0.0.1", resource.GetEndpoint("http").Property(EndpointProperty.TargetPort)),
+        };
+    }
+
+    /// <summary>
+    /// The arguments that serve an ASGI/WSGI app on <paramref name="host"/>:<paramref name="port"/>
+    /// (a number, or an endpoint property resolved at start): uvicorn, <c>flask run</c> or gunicorn.
+    /// </summary>
+    internal static List<object> ServerArguments(PythonEntrypointAnnotation entrypoint, PythonServerAnnotation server, string host, object port)
+    {
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        var portText = port as EndpointReferenceExpression ?? (object)Convert.ToString(port, invariant)!;
+        List<object> args = (entrypoint.Kind, server.Gunicorn) switch
+        {
+            (PythonEntrypointKind.Asgi, true) => ["-m", "gunicorn", entrypoint.Value, "--workers", server.Workers.ToString(invariant), "--worker-class", "uvicorn.workers.UvicornWorker", "--bind", Bind(host, portText)],
+            (PythonEntrypointKind.Wsgi, true) => ["-m", "gunicorn", entrypoint.Value, "--workers", server.Workers.ToString(invariant), "--bind", Bind(host, portText)],
+            (PythonEntrypointKind.Asgi, false) => ["-m", "uvicorn", entrypoint.Value, "--host", host, "--port", portText],
+            (PythonEntrypointKind.Wsgi, false) => ["-m", "flask", "--app", entrypoint.Value, "run", "--host", host, "--port", portText, server.Reload ? "--debugger" : "--no-reload"],
+            _ => throw new NotSupportedException($"{entrypoint.Kind} is not served by a web server."),
+        };
+        if (server.LogLevel is { } level && entrypoint.Kind == PythonEntrypointKind.Asgi) args.AddRange(["--log-level", level]);
+        if (server.Reload) args.Add("--reload");
+        return args;
+
+        static object Bind(string host, object port) => port is EndpointReferenceExpression endpoint
+            ? ReferenceExpression.Create($"{host}:{endpoint}")
+            : $"{host}:{port}";
     }
 
     /// <summary>
