@@ -34,28 +34,26 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return True
 
 
-@pytest.fixture(scope="session")
-def postgres_env() -> Iterator[dict[str, str]]:
-    if os.environ.get("POSTGRES_HOST"):
-        yield {k: v for k, v in os.environ.items() if k.startswith("POSTGRES_")}
+def _server_env(prefix: str, server_type: type) -> Iterator[dict[str, str]]:
+    """The existing server named by ``{prefix}HOST`` in the environment, else a throwaway one."""
+    if os.environ.get(f"{prefix}HOST"):
+        yield {k: v for k, v in os.environ.items() if k.startswith(prefix)}
         return
-    server = PostgresServer().start()
+    server = server_type().start()
     try:
         yield server.env()
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_env() -> Iterator[dict[str, str]]:
+    yield from _server_env("POSTGRES_", PostgresServer)
 
 
 @pytest.fixture(scope="session")
 def redis_env() -> Iterator[dict[str, str]]:
-    if os.environ.get("REDIS_HOST"):
-        yield {k: v for k, v in os.environ.items() if k.startswith("REDIS_")}
-        return
-    server = RedisServer().start()
-    try:
-        yield server.env()
-    finally:
-        server.stop()
+    yield from _server_env("REDIS_", RedisServer)
 
 
 @pytest.fixture(scope="session")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hmac
-from typing import Iterator
+from typing import Iterator, TypeVar
 
 from fastapi import HTTPException, Request, status
 from sqlalchemy.orm import Session
 
 from ichrisbirch.cache import HabitsCache
+
+ModelT = TypeVar("ModelT")
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 API_KEY_HEADER = "X-API-Key"
@@ -30,3 +32,11 @@ def get_session(request: Request) -> Iterator[Session]:
 
 def get_habits_cache(request: Request) -> HabitsCache:
     return request.app.state.habits_cache
+
+
+def get_or_404(session: Session, model: type[ModelT], row_id: int) -> ModelT:
+    """The row with primary key ``row_id``, or 404 naming the model and id."""
+    row = session.get(model, row_id)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"{model.__name__.lower()} {row_id} not found")
+    return row

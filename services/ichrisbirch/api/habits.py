@@ -4,24 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Response, status
+from fastapi import APIRouter, Depends, Response, status
 from fastapi.encoders import jsonable_encoder
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ichrisbirch.api.deps import get_habits_cache, get_session
+from ichrisbirch.api.deps import get_or_404, get_habits_cache, get_session
 from ichrisbirch.cache import HabitsCache
 from ichrisbirch.models import Habit
 from ichrisbirch.schemas import HabitCreate, HabitOut, HabitUpdate
 
 router = APIRouter(prefix="/habits", tags=["habits"])
-
-
-def _get_or_404(session: Session, habit_id: int) -> Habit:
-    habit = session.get(Habit, habit_id)
-    if habit is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"habit {habit_id} not found")
-    return habit
 
 
 @router.get("/", response_model=list[HabitOut])
@@ -56,7 +49,7 @@ def create_habit(
 
 @router.get("/{habit_id}/", response_model=HabitOut)
 def get_habit(habit_id: int, session: Session = Depends(get_session)) -> Habit:
-    return _get_or_404(session, habit_id)
+    return get_or_404(session, Habit, habit_id)
 
 
 @router.patch("/{habit_id}/", response_model=HabitOut)
@@ -66,7 +59,7 @@ def update_habit(
     session: Session = Depends(get_session),
     cache: HabitsCache = Depends(get_habits_cache),
 ) -> Habit:
-    habit = _get_or_404(session, habit_id)
+    habit = get_or_404(session, Habit, habit_id)
     for field, value in body.dict(exclude_unset=True).items():
         setattr(habit, field, value)
     session.commit()
@@ -80,7 +73,7 @@ def delete_habit(
     session: Session = Depends(get_session),
     cache: HabitsCache = Depends(get_habits_cache),
 ) -> Response:
-    session.delete(_get_or_404(session, habit_id))
+    session.delete(get_or_404(session, Habit, habit_id))
     session.commit()
     cache.invalidate()
     return Response(status_code=status.HTTP_204_NO_CONTENT)

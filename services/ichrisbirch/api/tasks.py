@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Response, status
+from fastapi import APIRouter, Depends, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ichrisbirch.api.deps import get_session
+from ichrisbirch.api.deps import get_or_404, get_session
 from ichrisbirch.models import Task
 from ichrisbirch.schemas import TaskCreate, TaskOut, TaskUpdate
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
-
-
-def _get_or_404(session: Session, task_id: int) -> Task:
-    task = session.get(Task, task_id)
-    if task is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"task {task_id} not found")
-    return task
 
 
 @router.get("/", response_model=list[TaskOut])
@@ -35,12 +28,12 @@ def create_task(body: TaskCreate, session: Session = Depends(get_session)) -> Ta
 
 @router.get("/{task_id}/", response_model=TaskOut)
 def get_task(task_id: int, session: Session = Depends(get_session)) -> Task:
-    return _get_or_404(session, task_id)
+    return get_or_404(session, Task, task_id)
 
 
 @router.patch("/{task_id}/", response_model=TaskOut)
 def update_task(task_id: int, body: TaskUpdate, session: Session = Depends(get_session)) -> Task:
-    task = _get_or_404(session, task_id)
+    task = get_or_404(session, Task, task_id)
     for field, value in body.dict(exclude_unset=True).items():
         setattr(task, field, value)
     session.commit()
@@ -49,6 +42,6 @@ def update_task(task_id: int, body: TaskUpdate, session: Session = Depends(get_s
 
 @router.delete("/{task_id}/", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
 def delete_task(task_id: int, session: Session = Depends(get_session)) -> Response:
-    session.delete(_get_or_404(session, task_id))
+    session.delete(get_or_404(session, Task, task_id))
     session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
