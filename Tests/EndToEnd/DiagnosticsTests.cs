@@ -12,6 +12,7 @@ public class ErrorTests
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await stack.Notifications.WaitForResourceAsync(resource, e => e.Snapshot.State?.Text == KnownResourceStates.FailedToStart, cts.Token);
         var logs = await stack.LogsAsync(resource);
+        Assert.DoesNotContain(logs, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"(^|\n)\s+at \S+\(")); // no stack trace
         return Assert.Single(logs, l => l.Contains(mustContain, StringComparison.Ordinal));
     }
 

@@ -253,4 +253,8 @@ public static class LocalPostgresBuilderExtensions
 }
 
 /// <summary>A local infrastructure process cannot start; the message names the fix.</summary>
-public sealed class LocalInfrastructureException(string message) : Exception(message);
+public sealed class LocalInfrastructureException(string message) : Exception(message)
+{
+    /// <summary>None: the message is the whole story, and a user should not read a stack trace to find the fix.</summary>
+    public override string? StackTrace => null;
+}

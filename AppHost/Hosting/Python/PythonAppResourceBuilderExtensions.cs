@@ -246,7 +246,11 @@ public static class PythonAppResourceBuilderExtensions
 }
 
 /// <summary>The virtual environment of a Python resource cannot run it; the message names the fix.</summary>
-public sealed class PythonEnvironmentException(string message) : Exception(message);
+public sealed class PythonEnvironmentException(string message) : Exception(message)
+{
+    /// <summary>None: the message is the whole story, and a user should not read a stack trace to find the fix.</summary>
+    public override string? StackTrace => null;
+}
 
 /// <summary>Installs a Python app's requirements into its virtual environment (see <see cref="PythonAppResourceBuilderExtensions.WithPip"/>).</summary>
 public sealed class PythonInstallerResource(string name, PythonEnvironmentAnnotation venv, string appDirectory)
