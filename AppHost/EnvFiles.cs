@@ -57,17 +57,17 @@ internal static class EnvFiles
             var key = eq > 0 ? line[..eq].Trim() : "";
             if (eq <= 0 || !key.All(c => char.IsAsciiLetterOrDigit(c) || c == '_') || char.IsAsciiDigit(key[0]))
             {
-                throw new InvalidOperationException($"{path}:{number}: expected KEY=VALUE (KEY of letters, digits and _). Fix or remove the line.");
+                throw new SetupException($"{path}:{number}: expected KEY=VALUE (KEY of letters, digits and _). Fix or remove the line.");
             }
             var value = line[(eq + 1)..].Trim();
             if (value.Length >= 2 && (value[0] == '"' || value[0] == '\'') )
             {
-                if (value[^1] != value[0]) throw new InvalidOperationException($"{path}:{number}: unterminated quote in the value of {key}. Fix or remove the line.");
+                if (value[^1] != value[0]) throw new SetupException($"{path}:{number}: unterminated quote in the value of {key}. Fix or remove the line.");
                 value = value[1..^1];
             }
             else if (value.Length == 1 && (value[0] == '"' || value[0] == '\''))
             {
-                throw new InvalidOperationException($"{path}:{number}: unterminated quote in the value of {key}. Fix or remove the line.");
+                throw new SetupException($"{path}:{number}: unterminated quote in the value of {key}. Fix or remove the line.");
             }
             yield return new(key, value);
         }

@@ -10,10 +10,11 @@ internal static class Extensions
     /// <summary>Reads the environment's settings (appsettings.{Environment}.json) once and validates them.</summary>
     public static IchrisbirchSettings AddIchrisbirchSettings(this IDistributedApplicationBuilder builder)
     {
+        SetupException.ReportUnhandledAsOneLine();
         var environment = builder.Environment.EnvironmentName;
         if (!ServiceDefaultsExtensions.ServiceEnvironments.ContainsKey(environment))
         {
-            throw new InvalidOperationException(
+            throw new SetupException(
                 $"Unknown environment '{environment}'. Use Development, Testing or Production " +
                 "(--environment NAME, DOTNET_ENVIRONMENT or the launch profile).");
         }
@@ -50,7 +51,7 @@ internal static class Extensions
         if (missing.Count == 0) return;
 
         var envKeys = EnvFiles.Keys.Where(k => missing.Any(m => k.Value == $"Parameters:{m}")).Select(k => k.Key);
-        throw new DistributedApplicationException(
+        throw new SetupException(
             $"{settings.EnvironmentName} needs a value for the secret parameter(s) {string.Join(", ", missing)}. Supply each NAME with " +
             "'dotnet user-secrets set Parameters:NAME VALUE --project AppHost', the environment variable Parameters__NAME, " +
             $"--Parameters:NAME=VALUE, or {string.Join("/", envKeys)} in {EnvFiles.FileNames[settings.EnvironmentName]}.");
@@ -75,7 +76,7 @@ internal static class Extensions
         }
         if (busy.Count > 0)
         {
-            throw new DistributedApplicationException(
+            throw new SetupException(
                 $"{string.Join("; ", busy)}. Stop what listens there, or choose another port with --{IchrisbirchSettings.SectionName}:KEY=PORT " +
                 $"or in appsettings.{settings.EnvironmentName}.json.");
         }

@@ -92,14 +92,14 @@ public sealed record IchrisbirchSettings
         }
         catch (InvalidOperationException ex)
         {
-            throw new InvalidOperationException($"Invalid setting in '{SectionName}': {ex.InnerException?.Message ?? ex.Message}", ex);
+            throw new SetupException($"Invalid setting in '{SectionName}': {ex.InnerException?.Message ?? ex.Message}", ex);
         }
 
         foreach (var (_, key, port) in settings.FixedPorts())
         {
             if (port is < 1 or > 65535)
             {
-                throw new InvalidOperationException($"{SectionName}:{key} is {port}: a port must be between 1 and 65535.");
+                throw new SetupException($"{SectionName}:{key} is {port}: a port must be between 1 and 65535.");
             }
         }
         return settings with { EnvironmentName = environmentName };

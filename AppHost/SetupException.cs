@@ -1,0 +1,32 @@
+namespace Ichrisbirch.AppHost;
+
+/// <summary>
+/// The AppHost is set up wrong (environment name, settings, env file, secrets, ports): the message says what
+/// to change. Reported as one line on stderr with exit code 1, never as a stack trace.
+/// </summary>
+public sealed class SetupException(string message, Exception? innerException = null) : Exception(message, innerException)
+{
+    /// <inheritdoc/>
+    public override string? StackTrace => null;
+
+    /// <summary>Prints an unhandled <see cref="SetupException"/> as one line and exits 1.</summary>
+    internal static void ReportUnhandledAsOneLine()
+    {
+        AppDomain.CurrentDomain.UnhandledException += (_, e) =>
+        {
+            if (Find(e.ExceptionObject as Exception) is { } setup)
+            {
+                Console.Error.WriteLine($"ichrisbirch AppHost: {setup.Message}");
+                Environment.Exit(1);
+            }
+        };
+    }
+
+    private static SetupException? Find(Exception? exception) => exception switch
+    {
+        null => null,
+        SetupException setup => setup,
+        AggregateException aggregate => aggregate.InnerExceptions.Select(Find).FirstOrDefault(s => s is not null),
+        _ => Find(exception.InnerException),
+    };
+}
