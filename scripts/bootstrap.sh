@@ -27,10 +27,6 @@ if command -v apt-get >/dev/null 2>&1 && [ -r /etc/debian_version ]; then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
-  # The distribution's clusters are not ours: the AppHost runs its own postgres and redis-server.
-  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet redis-server 2>/dev/null; then
-    say "note: a system redis-server is running; the AppHost's fixed ports may collide with it"
-  fi
   python=/usr/bin/python3
   if [ ! -x "$venv/bin/python" ]; then
     say "creating $venv (system site packages)"
@@ -55,6 +51,15 @@ missing = [m for m in need if importlib.util.find_spec(m) is None]
 if missing:
     sys.exit(f"bootstrap: missing Python modules in services/.venv: {', '.join(missing)}")
 PY
+
+# The AppHost runs its own postgres and redis-server; a system service on the development ports would collide.
+for port_service in 5432:postgresql 6379:redis-server; do
+  port=${port_service%%:*}; service=${port_service#*:}
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    say "note: port $port is in use (a system $service?). The AppHost's Development stack needs it: stop it" \
+        "(sudo systemctl disable --now $service) or move ours (--Ichrisbirch:$( [ "$port" = 5432 ] && echo PostgresPort || echo RedisPort )=PORT)."
+  fi
+done
 
 if command -v dotnet >/dev/null 2>&1; then
   (cd "$repo" && dotnet tool restore >/dev/null 2>&1 || true)
