@@ -15,10 +15,9 @@ public class ModelTests
 
     internal static async Task<DistributedApplicationModel> ModelAsync(params string[] args)
     {
-        // Dispose the built app: an undisposed testing app can go on to start its resources later.
+        // The model as Program.cs leaves it, without building the app (no DCP, nothing to tear down).
         await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(args);
-        await using var app = await builder.BuildAsync();
-        return app.Services.GetRequiredService<DistributedApplicationModel>();
+        return new DistributedApplicationModel(builder.Resources.ToList());
     }
 
     internal static async Task<Dictionary<string, object>> EnvironmentAsync(IResource resource)
