@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Benchmarks of the AppHost against the physical limit. Prints Markdown; never fails.
+#   bench/run.sh                      # everything: start/stop/footprint, publish, data path, test suite (~10 min)
+#   bench/run.sh --runs 3 --only lifecycle,publish
+# Needs: scripts/bootstrap.sh done, AppHost built (dotnet build AppHost), ports 8000/5000/5432/6379/15888/19888 free.
+set -uo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+if ! command -v wrk >/dev/null 2>&1; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >/dev/null 2>&1 || echo "# wrk not installed: the data path is skipped" >&2
+fi
+if [ ! -f AppHost/bin/Debug/net10.0/AppHost.dll ]; then
+  dotnet build AppHost --nologo -v q >/dev/null 2>&1 || echo "# dotnet build AppHost failed" >&2
+fi
+/usr/bin/python3 bench/bench.py "$@"
+exit 0
