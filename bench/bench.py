@@ -173,6 +173,18 @@ ORCHESTRATION = ["dotnet run (CLI)", "AppHost", "dcp apiserver", "dcp run-contro
 
 
 # ----------------------------------------------------------------------------------------------- probes
+
+def footprint_of(pids, table) -> dict:
+    """RSS and PSS (kB) and process count per group of the given processes."""
+    groups: dict[str, list[int]] = {}
+    for pid in pids:
+        rss, pss = memory(pid)
+        acc = groups.setdefault(classify(table[pid][2]), [0, 0, 0])
+        acc[0] += rss
+        acc[1] += pss
+        acc[2] += 1
+    return groups
+
 def http_ok(port: int, path: str = "/health", host: str = "127.0.0.1", timeout: float = 2.0) -> bool:
     try:
         conn = http.client.HTTPConnection(host, port, timeout=timeout)
@@ -490,16 +502,7 @@ class RunA:
                 "spawned": spawned, "exit": self.proc.poll()}
 
     def footprint(self) -> dict:
-        pids, t = self.tracked()
-        groups: dict[str, list[int]] = {}
-        for pid in pids:
-            rss, pss = memory(pid)
-            g = classify(t[pid][2])
-            acc = groups.setdefault(g, [0, 0, 0])
-            acc[0] += rss
-            acc[1] += pss
-            acc[2] += 1
-        return groups
+        return footprint_of(*self.tracked())
 
     def stop(self) -> dict:
         pids, t = self.tracked()
@@ -639,15 +642,7 @@ class RunB:
         return descendants({p.pid for p in self.procs.values()}, t), t
 
     def footprint(self) -> dict:
-        pids, t = self.tracked()
-        groups: dict[str, list[int]] = {}
-        for pid in pids:
-            rss, pss = memory(pid)
-            acc = groups.setdefault(classify(t[pid][2]), [0, 0, 0])
-            acc[0] += rss
-            acc[1] += pss
-            acc[2] += 1
-        return groups
+        return footprint_of(*self.tracked())
 
     def stop(self) -> dict:
         pids, t = self.tracked()
