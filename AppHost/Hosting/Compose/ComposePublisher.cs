@@ -237,7 +237,7 @@ internal static class ComposePublisher
             if (model.Build is not null)
             {
                 service.Build = new Build { Target = profile.ServiceEnvironment };
-                if (profile.EnvironmentName == "Development") // live source for --reload
+                if (profile.Server(name)?.Reload == true) // a reloading server gets the live source
                 {
                     service.Volumes = [new Mount { Type = "bind", Source = model.Build.Context, Target = ComposeTemplates.AppDirectory }];
                 }
