@@ -99,6 +99,27 @@ public class ModelTests
     }
 
     [Fact]
+    public async Task Auto_picks_containers_only_when_a_container_runtime_answers()
+    {
+        var runtimeAnswers = new[] { "docker", "podman" }.Any(runtime =>
+        {
+            try
+            {
+                using var info = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(runtime, ["info"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+                return info.WaitForExit(TimeSpan.FromSeconds(5)) && info.ExitCode == 0;
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                return false;
+            }
+        });
+        var model = await ModelAsync("--environment", "Development", "--Ichrisbirch:Infrastructure=Auto");
+        var postgres = model.Resources.Single(r => r.Name == "postgres");
+        Assert.Equal(runtimeAnswers, postgres is PostgresServerResource);
+        Assert.Equal(!runtimeAnswers, postgres is LocalPostgresResource);
+    }
+
+    [Fact]
     public async Task Python_services_run_from_the_services_virtual_environment()
     {
         var model = await ModelAsync("--environment", "Development", "--Ichrisbirch:Infrastructure=Local");
