@@ -1,4 +1,5 @@
 using Aspire.Hosting.ApplicationModel;
+using Ichrisbirch.Tests.EndToEnd;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Ichrisbirch.Tests;
@@ -57,6 +58,17 @@ public class ModelTests
 
         Assert.Equal("postgres_postgres_query", Key("postgres"));
         Assert.Equal("redis_redis_ping", Key("redis"));
+        AssertServicesProbeHealth(model);
+
+        // Containers mode: Aspire's own PostgreSQL and Redis checks, the same probes on the services.
+        var containers = await ModelAsync("--environment", "Development", "--Ichrisbirch:Infrastructure=Containers");
+        Assert.All(Stack.Services, name => Assert.NotEmpty(containers.Resources.Single(r => r.Name == name).Annotations.OfType<HealthCheckAnnotation>()));
+        AssertServicesProbeHealth(containers);
+    }
+
+    private static void AssertServicesProbeHealth(DistributedApplicationModel model)
+    {
+        string Key(string name) => Assert.Single(model.Resources.Single(r => r.Name == name).Annotations.OfType<HealthCheckAnnotation>()).Key;
         foreach (var service in new[] { "api", "app", "scheduler" })
         {
             Assert.StartsWith($"{service}_http_", Key(service) + "_"); // Aspire's HTTP health check on the http endpoint
