@@ -44,7 +44,6 @@ public static class ServiceDefaultsExtensions
     public static IResourceBuilder<T> WithTelemetry<T>(this IResourceBuilder<T> builder)
         where T : IResourceWithEnvironment
     {
-        builder.WithEnvironment("PYTHONUNBUFFERED", "1");
         if (builder.ApplicationBuilder.ExecutionContext.IsRunMode)
         {
             builder.WithOtlpExporter();

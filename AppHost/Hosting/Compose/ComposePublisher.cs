@@ -250,7 +250,8 @@ internal static class ComposePublisher
             }
             foreach (var variable in ComposeProfile.OwnedVariables)
             {
-                if ((model.Environment?.ContainsKey(variable) == true || variable.StartsWith("SCHEDULER_", StringComparison.Ordinal))
+                // Services built from the project take every variable the profile gives them; images only those they already read.
+                if ((model.Build is not null || model.Environment?.ContainsKey(variable) == true)
                     && profile.Variable(name, variable) is { } value)
                 {
                     (service.Environment ??= new(StringComparer.Ordinal))[variable] = Escape(value);
