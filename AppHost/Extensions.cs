@@ -181,7 +181,8 @@ internal static class Extensions
 
         var runner = builder.AddPythonModule("test-runner", settings.ServicesDirectory, "pytest")
             .WithArgs(settings.TestRunnerArgs.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .WithServiceDefaults();
+            .WithServiceDefaults()
+            .WithRestartPolicy(RestartPolicy.No);
         foreach (var service in stack)
         {
             runner.WithReferenceRelationship(service).WaitFor(service);

@@ -1,3 +1,4 @@
+using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.Configuration;
 
 namespace Ichrisbirch.AppHost;
@@ -69,6 +70,8 @@ public sealed record IchrisbirchSettings
     public string TestRunnerArgs { get; init; } = "tests/live";
     /// <summary>Local-mode locations.</summary>
     public LocalSettings Local { get; init; } = new();
+    /// <summary>Restart policy of the long-running services (run-mode supervisor and published <c>restart:</c>).</summary>
+    public RestartPolicy RestartPolicy { get; init; } = RestartPolicy.Always;
     /// <summary>Secret parameters must have non-empty values (Production).</summary>
     public bool RequireSecrets { get; init; }
 

@@ -1,0 +1,26 @@
+using Aspire.Hosting.ApplicationModel;
+
+namespace Aspire.Hosting;
+
+/// <summary>Publisher-neutral deployment policy on resources: restart, resource limits, health-check timing.</summary>
+public static class DeploymentPolicyExtensions
+{
+    /// <summary>Sets whether the resource comes back after its process exits (run mode and every publisher).</summary>
+    public static IResourceBuilder<T> WithRestartPolicy<T>(this IResourceBuilder<T> builder, RestartPolicy policy)
+        where T : IResource
+        => builder.WithAnnotation(new RestartPolicyAnnotation(policy), ResourceAnnotationMutationBehavior.Replace);
+
+    /// <summary>Caps CPU and memory of each replica in published deployments.</summary>
+    public static IResourceBuilder<T> WithResourceLimits<T>(this IResourceBuilder<T> builder, double cpus, int memoryMiB)
+        where T : IResource
+        => builder.WithAnnotation(new ResourceLimitsAnnotation(cpus, memoryMiB), ResourceAnnotationMutationBehavior.Replace);
+
+    /// <summary>Sets how deployments probe the resource's health check.</summary>
+    public static IResourceBuilder<T> WithHealthCheckTiming<T>(this IResourceBuilder<T> builder, TimeSpan interval, TimeSpan timeout, TimeSpan startPeriod, int retries)
+        where T : IResource
+        => builder.WithAnnotation(new HealthCheckTimingAnnotation(interval, timeout, startPeriod, retries), ResourceAnnotationMutationBehavior.Replace);
+
+    /// <summary>The resource's restart policy; <see cref="RestartPolicy.No"/> when none was set (compose's default).</summary>
+    public static RestartPolicy GetRestartPolicy(this IResource resource)
+        => resource.Annotations.OfType<RestartPolicyAnnotation>().LastOrDefault()?.Policy ?? RestartPolicy.No;
+}
