@@ -4,7 +4,9 @@ Every service calls exactly one ``load_*_settings()`` function and so reads only
 the variables it needs.  A missing or invalid variable raises :class:`ConfigError`;
 the service entry points turn it into one line on stderr and exit code 2 via
 :func:`settings_or_exit`.  Secret fields are excluded from ``repr`` so that
-settings objects can never leak them into logs.
+settings objects can never leak them into logs.  In production every secret
+must be non-empty (:meth:`_Env.secret`): an empty REDIS_PASSWORD, which means
+"no auth" elsewhere, stops the service at start.
 """
 
 from __future__ import annotations
@@ -39,8 +41,19 @@ def parse_bool(value: str, name: str = "value") -> bool:
 
 
 class _Env:
-    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+    def __init__(self, environ: Mapping[str, str] | None = None, production: bool = False) -> None:
         self.environ = os.environ if environ is None else environ
+        self.production = production
+
+    def secret(self, name: str, optional: bool = False) -> str:
+        """A secret: required, unless ``optional`` outside production (there, empty = not used)."""
+        value = self.environ.get(name, "")
+        if self.production and name in self.environ and not value.strip():
+            raise ConfigError(
+                f"{name} is empty, and production refuses an empty secret "
+                "(set it in the environment or the AppHost parameters)"
+            )
+        return value if optional and not self.production else self.str(name)
 
     def str(self, name: str, default: str | None = None) -> str:
         value = self.environ.get(name, "")
@@ -94,7 +107,7 @@ class PostgresSettings:
             port=env.port("POSTGRES_PORT"),
             db=env.str("POSTGRES_DB"),
             username=env.str("POSTGRES_USERNAME"),
-            password=env.str("POSTGRES_PASSWORD"),
+            password=env.secret("POSTGRES_PASSWORD"),
         )
 
 
@@ -102,14 +115,14 @@ class PostgresSettings:
 class RedisSettings:
     host: str
     port: int
-    password: str = field(repr=False, default="")  # empty = no auth
+    password: str = field(repr=False, default="")  # empty = no auth (refused in production)
 
     @classmethod
     def from_env(cls, env: _Env) -> RedisSettings:
         return cls(
             host=env.str("REDIS_HOST"),
             port=env.port("REDIS_PORT"),
-            password=env.environ.get("REDIS_PASSWORD", ""),
+            password=env.secret("REDIS_PASSWORD", optional=True),
         )
 
 
@@ -129,6 +142,7 @@ class AppSettings:
     api_url: str
     flask_secret_key: str = field(repr=False)
     api_secret_key: str = field(repr=False)
+    admin_password: str = field(repr=False)  # the one account that may write through the app
 
 
 @dataclass(frozen=True)
@@ -149,39 +163,41 @@ class BindSettings:
     port: int
 
 
-def _common(env: _Env) -> tuple[str, str]:
-    return env.choice("ENVIRONMENT", ENVIRONMENTS), env.choice("LOG_LEVEL", LOG_LEVELS, "info")
+def _service_env(environ: Mapping[str, str] | None) -> tuple[_Env, str, str]:
+    """The environment reader (strict about secrets in production), ENVIRONMENT and LOG_LEVEL."""
+    env = _Env(environ)
+    environment = env.choice("ENVIRONMENT", ENVIRONMENTS)
+    env.production = environment == "production"
+    return env, environment, env.choice("LOG_LEVEL", LOG_LEVELS, "info")
 
 
 def load_api_settings(environ: Mapping[str, str] | None = None) -> ApiSettings:
-    env = _Env(environ)
-    environment, log_level = _common(env)
+    env, environment, log_level = _service_env(environ)
     return ApiSettings(
         environment=environment,
         log_level=log_level,
         postgres=PostgresSettings.from_env(env),
         redis=RedisSettings.from_env(env),
-        api_secret_key=env.str("API_SECRET_KEY"),
+        api_secret_key=env.secret("API_SECRET_KEY"),
     )
 
 
 def load_app_settings(environ: Mapping[str, str] | None = None) -> AppSettings:
-    env = _Env(environ)
-    environment, log_level = _common(env)
+    env, environment, log_level = _service_env(environ)
     protocol = env.choice("FASTAPI_PROTOCOL", ("http", "https"), "http")
     api_url = f"{protocol}://{env.str('FASTAPI_HOST')}:{env.port('FASTAPI_PORT')}"
     return AppSettings(
         environment=environment,
         log_level=log_level,
         api_url=api_url,
-        flask_secret_key=env.str("FLASK_SECRET_KEY"),
-        api_secret_key=env.str("API_SECRET_KEY"),
+        flask_secret_key=env.secret("FLASK_SECRET_KEY"),
+        api_secret_key=env.secret("API_SECRET_KEY"),
+        admin_password=env.secret("APP_ADMIN_PASSWORD"),
     )
 
 
 def load_scheduler_settings(environ: Mapping[str, str] | None = None) -> SchedulerSettings:
-    env = _Env(environ)
-    environment, log_level = _common(env)
+    env, environment, log_level = _service_env(environ)
     return SchedulerSettings(
         environment=environment,
         log_level=log_level,

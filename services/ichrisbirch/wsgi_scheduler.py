@@ -12,7 +12,7 @@ import signal
 import threading
 from types import FrameType
 
-from ichrisbirch import db, scheduler as jobs
+from ichrisbirch import db, jobs
 from ichrisbirch.config import load_scheduler_settings, settings_or_exit
 from ichrisbirch.logs import configure_logging
 

@@ -22,7 +22,11 @@ SERVICES_DIR = Path(__file__).resolve().parents[1]
 API_ENV = {
     "ENVIRONMENT": "production", "POSTGRES_HOST": "db", "POSTGRES_PORT": "5432", "POSTGRES_DB": "ichrisbirch",
     "POSTGRES_USERNAME": "ichrisbirch", "POSTGRES_PASSWORD": "pg-secret", "REDIS_HOST": "cache",
-    "REDIS_PORT": "6379", "API_SECRET_KEY": "api-secret",
+    "REDIS_PORT": "6379", "REDIS_PASSWORD": "redis-secret", "API_SECRET_KEY": "api-secret",
+}
+APP_ENV = {
+    "ENVIRONMENT": "production", "FASTAPI_HOST": "api", "FASTAPI_PORT": "8000", "FLASK_SECRET_KEY": "flask-secret",
+    "API_SECRET_KEY": "api-secret", "APP_ADMIN_PASSWORD": "admin-secret",
 }
 SCHEDULER_ENV = {
     **{k: v for k, v in API_ENV.items() if not k.startswith(("REDIS_", "API_"))},
@@ -32,6 +36,7 @@ SCHEDULER_ENV = {
 
 CONTRACT_PREFIXES = (
     "ENVIRONMENT", "POSTGRES_", "REDIS_", "FASTAPI_", "FLASK_", "API_SECRET", "SCHEDULER_", "LOG_LEVEL",
+    "APP_ADMIN_",
 )
 
 
@@ -45,16 +50,66 @@ def run_service(args: list[str], env: dict[str, str]) -> subprocess.CompletedPro
 def test_api_settings_defaults_and_secrets_hidden() -> None:
     settings = load_api_settings(API_ENV)
     assert settings.environment == "production" and settings.log_level == "info"
-    assert settings.postgres.port == 5432 and settings.redis.password == ""
-    assert "pg-secret" not in repr(settings) and "api-secret" not in repr(settings)
+    assert settings.postgres.port == 5432 and settings.redis.password == "redis-secret"
+    assert "secret" not in repr(settings)
+
+
+def test_empty_redis_password_means_no_auth_outside_production() -> None:
+    for environment in ("development", "testing"):
+        env = {**API_ENV, "ENVIRONMENT": environment, "REDIS_PASSWORD": ""}
+        assert load_api_settings(env).redis.password == ""
+        assert load_api_settings({k: v for k, v in env.items() if k != "REDIS_PASSWORD"}).redis.password == ""
 
 
 def test_app_settings_build_api_url() -> None:
     settings = load_app_settings({"ENVIRONMENT": "development", "FASTAPI_HOST": "api", "FASTAPI_PORT": "8000",
                                   "FASTAPI_PROTOCOL": "https", "FLASK_SECRET_KEY": "flask-s3cret",
-                                  "API_SECRET_KEY": "api-s3cret"})
-    assert settings.api_url == "https://api:8000"
+                                  "API_SECRET_KEY": "api-s3cret", "APP_ADMIN_PASSWORD": "admin-s3cret"})
+    assert settings.api_url == "https://api:8000" and settings.admin_password == "admin-s3cret"
     assert "s3cret" not in repr(settings)
+
+
+@pytest.mark.parametrize("missing", sorted(APP_ENV))
+def test_each_app_variable_is_required(missing: str) -> None:
+    with pytest.raises(ConfigError, match=f"^{missing} is not set"):
+        load_app_settings({k: v for k, v in APP_ENV.items() if k != missing})
+
+
+SECRETS = [
+    (load_api_settings, API_ENV, "POSTGRES_PASSWORD"), (load_api_settings, API_ENV, "REDIS_PASSWORD"),
+    (load_api_settings, API_ENV, "API_SECRET_KEY"), (load_scheduler_settings, SCHEDULER_ENV, "POSTGRES_PASSWORD"),
+    (load_app_settings, APP_ENV, "FLASK_SECRET_KEY"), (load_app_settings, APP_ENV, "API_SECRET_KEY"),
+    (load_app_settings, APP_ENV, "APP_ADMIN_PASSWORD"),
+]
+
+
+@pytest.mark.parametrize(("loader", "env", "secret"), SECRETS, ids=[f"{l.__name__}-{s}" for l, _, s in SECRETS])
+@pytest.mark.parametrize("value", ["", "  "])
+def test_production_refuses_an_empty_secret_naming_it(loader, env: dict[str, str], secret: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=f"^{secret} is empty, and production refuses an empty secret"):
+        loader({**env, secret: value})
+    loader(env)  # and accepts the same environment with the secret set
+
+
+def test_production_redis_password_is_required() -> None:
+    with pytest.raises(ConfigError, match="^REDIS_PASSWORD is not set"):
+        load_api_settings({k: v for k, v in API_ENV.items() if k != "REDIS_PASSWORD"})
+
+
+@pytest.mark.parametrize(("command", "env", "secret"), [
+    (["-m", "ichrisbirch.wsgi_api"], API_ENV, "REDIS_PASSWORD"),
+    (["-m", "gunicorn", "ichrisbirch.wsgi_api:api", "-k", "uvicorn.workers.UvicornWorker", "--bind", "127.0.0.1:0"],
+     API_ENV, "REDIS_PASSWORD"),
+    (["-m", "ichrisbirch.wsgi_scheduler"], SCHEDULER_ENV, "POSTGRES_PASSWORD"),
+    (["-m", "gunicorn", "ichrisbirch.wsgi_app:app", "--bind", "127.0.0.1:0"], APP_ENV, "APP_ADMIN_PASSWORD"),
+])
+def test_production_service_with_an_empty_secret_exits_2_with_one_line(
+    command: list[str], env: dict[str, str], secret: str
+) -> None:
+    result = run_service(command, {**env, secret: ""})
+    assert result.returncode == 2
+    assert result.stderr == (f"ichrisbirch config error: {secret} is empty, and production refuses an empty secret "
+                             "(set it in the environment or the AppHost parameters)\n")
 
 
 def test_scheduler_settings_interval_optional() -> None:

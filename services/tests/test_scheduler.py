@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from ichrisbirch.models import Task
-from ichrisbirch.scheduler import decrease_task_priority, decrease_task_priority_trigger
+from ichrisbirch.jobs import decrease_task_priority, decrease_task_priority_trigger
 from tests.servers import ServiceProcess, free_port, wait_until
 
 
@@ -86,7 +86,7 @@ def test_health_report_503_when_stopped_or_jobstore_unreachable(postgres_env: di
 
     from ichrisbirch import db
     from ichrisbirch.config import load_postgres_settings
-    from ichrisbirch.scheduler import health_report
+    from ichrisbirch.jobs import health_report
 
     dead_engine = db.make_engine(load_postgres_settings({**postgres_env, "POSTGRES_PORT": str(free_port())}),
                                  future=False)

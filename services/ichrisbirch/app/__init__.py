@@ -1,4 +1,7 @@
-"""The Flask application factory: server-side pages backed by the api."""
+"""The Flask application factory: server-side pages backed by the api.
+
+Reading is public; writing needs the signed-in session and a CSRF token (:mod:`ichrisbirch.app.auth`).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +9,11 @@ import logging
 
 from flask import Flask, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from ichrisbirch.app.api_client import ApiClient, ApiError
+from ichrisbirch.app.auth import init_auth, sign_in_required
 from ichrisbirch.config import AppSettings
 
 logger = logging.getLogger(__name__)
@@ -18,6 +23,10 @@ def create_app(settings: AppSettings) -> Flask:
     app = Flask(__name__)
     app.config["SECRET_KEY"] = settings.flask_secret_key
     app.config["ENVIRONMENT"] = settings.environment
+    # Behind nginx (compose), the scheme and host the visitor used come in X-Forwarded-* headers:
+    # request.is_secure (and so the session cookie's Secure flag) follows X-Forwarded-Proto.
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    init_auth(app, settings.admin_password)
     client = ApiClient(settings.api_url, settings.api_secret_key)
     app.extensions["ichrisbirch_api"] = client
 
@@ -35,6 +44,7 @@ def create_app(settings: AppSettings) -> Flask:
         return render_template("habits.html", habits=client.list_habits())
 
     @app.post("/habits/")
+    @sign_in_required
     def create_habit() -> Response:
         name = request.form.get("name", "")
         category = request.form.get("category", "")

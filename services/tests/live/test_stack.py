@@ -7,7 +7,7 @@ import pytest
 
 from ichrisbirch import cache, db
 from ichrisbirch.config import load_postgres_settings, load_redis_settings
-from ichrisbirch.scheduler import JOBSTORE_TABLE
+from ichrisbirch.jobs import JOBSTORE_TABLE
 from tests.live.conftest import Stack
 
 pytestmark = pytest.mark.live

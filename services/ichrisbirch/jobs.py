@@ -1,7 +1,7 @@
 """APScheduler jobs, the scheduler with its PostgreSQL job store, and its health server.
 
 Jobs are module-level functions without arguments: the job store pickles a
-reference (``ichrisbirch.scheduler:decrease_task_priority``), never an engine or
+reference (``ichrisbirch.jobs:decrease_task_priority``), never an engine or
 a password.  They get their engine from :func:`job_engine`.
 """
 
