@@ -25,6 +25,7 @@ internal static class EnvFiles
         ["REDIS_PASSWORD"] = "Parameters:redis-password",
         ["FLASK_SECRET_KEY"] = "Parameters:flask-secret-key",
         ["API_SECRET_KEY"] = "Parameters:api-secret-key",
+        ["APP_ADMIN_PASSWORD"] = "Parameters:app-admin-password",
         ["POSTGRES_DB"] = "Ichrisbirch:Database",
     };
 

@@ -153,6 +153,13 @@ internal static class Extensions
             });
     }
 
+    /// <summary>
+    /// Writes through the app need a signed-in session: the one account's password (APP_ADMIN_PASSWORD), given to
+    /// the app alone, never to the services that reference it.
+    /// </summary>
+    public static IResourceBuilder<PythonAppResource> WithWritesBehindSignIn(this IResourceBuilder<PythonAppResource> builder, IResourceBuilder<ParameterResource> password)
+        => builder.WithEnvironment("APP_ADMIN_PASSWORD", password);
+
     /// <summary>The scheduler's liveness endpoint (SCHEDULER_HEALTH_HOST/PORT) and job interval.</summary>
     public static IResourceBuilder<PythonAppResource> WithSchedulerHealth(this IResourceBuilder<PythonAppResource> builder, IchrisbirchSettings settings, int containerPort = 8100)
     {

@@ -7,6 +7,7 @@ var postgresPassword = builder.AddParameter("postgres-password", secret: true);
 var redisPassword = builder.AddParameter("redis-password", secret: true);
 var apiSecretKey = builder.AddParameter("api-secret-key", secret: true);
 var flaskSecretKey = builder.AddParameter("flask-secret-key", secret: true);
+var appAdminPassword = builder.AddParameter("app-admin-password", secret: true);
 
 var postgres = builder.AddPostgresServer("postgres", postgresPassword, settings)
     .WithRestartPolicy(settings.RestartPolicy);
@@ -26,6 +27,7 @@ var app = builder.AddFlaskApp("app", settings.ServicesDirectory, "ichrisbirch.ws
     .WithServer(settings.App)
     .WithRestartPolicy(settings.RestartPolicy)
     .WithFlaskSecretKey(flaskSecretKey)
+    .WithWritesBehindSignIn(appAdminPassword)
     .WithReference(api).WaitFor(api);
 
 var scheduler = builder.AddPythonModule("scheduler", settings.ServicesDirectory, "ichrisbirch.wsgi_scheduler")

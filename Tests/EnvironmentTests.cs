@@ -81,7 +81,7 @@ public class EnvironmentTests
     {
         var model = await ModelTests.ModelAsync("--environment", "Production", "--Ichrisbirch:Infrastructure=Local");
         var parameters = model.Resources.OfType<ParameterResource>().ToDictionary(p => p.Name);
-        Assert.Equal(["api-secret-key", "flask-secret-key", "postgres-password", "redis-password"], parameters.Keys.Order());
+        Assert.Equal(["api-secret-key", "app-admin-password", "flask-secret-key", "postgres-password", "redis-password"], parameters.Keys.Order());
         Assert.All(parameters.Values, p => Assert.True(p.Secret, p.Name));
     }
 
@@ -123,7 +123,7 @@ public class EnvironmentTests
         await using var app = await builder.BuildAsync();
         var ex = await Assert.ThrowsAnyAsync<Exception>(() => app.StartAsync());
         var message = ModelTests.Flatten(ex);
-        Assert.Contains("Production needs a value for the secret parameter(s) postgres-password, redis-password, api-secret-key, flask-secret-key", message);
+        Assert.Contains("Production needs a value for the secret parameter(s) postgres-password, redis-password, api-secret-key, flask-secret-key, app-admin-password", message);
         Assert.Contains("dotnet user-secrets set Parameters:NAME VALUE --project AppHost", message);
         Assert.Contains(".prod.env", message);
         var notifications = app.Services.GetRequiredService<ResourceNotificationService>();

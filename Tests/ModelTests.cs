@@ -105,9 +105,12 @@ public class ModelTests
         Assert.Equal("api", Assert.IsType<EndpointReferenceExpression>(app["FASTAPI_PORT"]).Endpoint.Resource.Name);
         Assert.Equal("flask-secret-key", Assert.IsType<ParameterResource>(app["FLASK_SECRET_KEY"]).Name);
         Assert.Equal("api-secret-key", Assert.IsType<ParameterResource>(app["API_SECRET_KEY"]).Name);
+        Assert.Equal("app-admin-password", Assert.IsType<ParameterResource>(app["APP_ADMIN_PASSWORD"]).Name);
+        Assert.DoesNotContain("APP_ADMIN_PASSWORD", api.Keys); // the app's alone
 
         var scheduler = await EnvironmentAsync(local.Resources.Single(r => r.Name == "scheduler"));
         Assert.Superset(new HashSet<string> { "POSTGRES_HOST", "POSTGRES_PASSWORD", "SCHEDULER_HEALTH_HOST", "SCHEDULER_HEALTH_PORT", "FASTAPI_PORT" }, scheduler.Keys.ToHashSet());
+        Assert.DoesNotContain("APP_ADMIN_PASSWORD", scheduler.Keys);
     }
 
     [Fact]

@@ -51,6 +51,7 @@ PG_PASSWORD = _DEV.get("Parameters", {}).get("postgres-password", "postgres")
 REDIS_PASSWORD = _DEV.get("Parameters", {}).get("redis-password", "")
 API_KEY = _DEV.get("Parameters", {}).get("api-secret-key", "development-api-secret-key")
 FLASK_KEY = _DEV.get("Parameters", {}).get("flask-secret-key", "development-flask-secret-key")
+ADMIN_PASSWORD = _DEV.get("Parameters", {}).get("app-admin-password", "development-admin-password")
 DATABASE = _DEV.get("Ichrisbirch", {}).get("Database", "ichrisbirch_dev")
 
 A_PORTS = {"api": 8000, "app": 5000, "postgres": 5432, "redis": 6379, "dashboard": 15888, "otlp": 19888}
@@ -581,7 +582,7 @@ class RunB:
         if name == "api":
             env.update({"REDIS_HOST": "localhost", "REDIS_PORT": str(B_PORTS["redis"]), "REDIS_PASSWORD": self.args.redis_password or ""})
         if name == "app":
-            env.update({"FLASK_SECRET_KEY": FLASK_KEY, "FLASK_HOST": "localhost", "FLASK_PORT": str(B_PORTS["app"])})
+            env.update({"FLASK_SECRET_KEY": FLASK_KEY, "APP_ADMIN_PASSWORD": ADMIN_PASSWORD, "FLASK_HOST": "localhost", "FLASK_PORT": str(B_PORTS["app"])})
         if name == "scheduler":
             env.update({"SCHEDULER_HEALTH_HOST": "127.0.0.1", "SCHEDULER_HEALTH_PORT": str(B_PORTS["scheduler"])})
             for k in ("FASTAPI_HOST", "FASTAPI_PORT", "FASTAPI_PROTOCOL", "API_SECRET_KEY"):

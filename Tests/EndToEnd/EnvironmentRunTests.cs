@@ -50,7 +50,8 @@ public class EnvironmentRunTests
         await using var stack = await Stack.StartAsync(
             "--environment", "Production", $"--Ichrisbirch:Local:DataDirectory={data.Path}",
             "--Parameters:postgres-password=prod-pg-secret", "--Parameters:redis-password=prod-redis-secret",
-            "--Parameters:api-secret-key=prod-api-key", "--Parameters:flask-secret-key=prod-flask-key");
+            "--Parameters:api-secret-key=prod-api-key", "--Parameters:flask-secret-key=prod-flask-key",
+            "--Parameters:app-admin-password=prod-admin-password");
         await stack.WaitHealthyAsync(Stack.Services);
 
         var server = await stack.Client("api").GetFromJsonAsync<JsonElement>("/server/");

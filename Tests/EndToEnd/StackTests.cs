@@ -26,6 +26,7 @@ public sealed class StackCollection : ICollectionFixture<RunningStack>;
 public class StackTests(RunningStack running)
 {
     private const string ApiKey = "testing-api-secret-key"; // Parameters:api-secret-key in appsettings.Testing.json
+    private const string AdminPassword = "testing-admin-password"; // Parameters:app-admin-password in appsettings.Testing.json
     private Stack Stack => running.Stack;
 
     private HttpClient Api()
@@ -69,6 +70,52 @@ public class StackTests(RunningStack running)
         var page = await Stack.Client("app").GetStringAsync("/habits/");
         Assert.Contains(name, page);
     }
+
+    [Fact]
+    public async Task Habit_added_with_the_apps_form_after_signing_in_is_stored_and_anonymous_form_posts_write_nothing()
+    {
+        using var browser = Browser();
+        var intruder = $"Intruder {Guid.NewGuid():N}";
+        using (var anonymous = await PostFormAsync(browser, "/habits/", new() { ["name"] = intruder, ["category"] = "spam" }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, anonymous.StatusCode); // no session, no CSRF token
+        }
+        using (var anonymous = await PostFormAsync(browser, "/habits/", new() { ["csrf_token"] = await FormTokenAsync(browser, "/login"), ["name"] = intruder, ["category"] = "spam" }))
+        {
+            Assert.Equal(HttpStatusCode.SeeOther, anonymous.StatusCode);
+            Assert.StartsWith("/login", anonymous.Headers.Location?.OriginalString);
+        }
+
+        using (var signIn = await PostFormAsync(browser, "/login", new() { ["csrf_token"] = await FormTokenAsync(browser, "/login"), ["password"] = AdminPassword }))
+        {
+            Assert.Equal(HttpStatusCode.SeeOther, signIn.StatusCode);
+        }
+        var name = $"Journal {Guid.NewGuid():N}";
+        using (var created = await PostFormAsync(browser, "/habits/", new() { ["csrf_token"] = await FormTokenAsync(browser, "/habits/"), ["name"] = name, ["category"] = "mind" }))
+        {
+            Assert.Equal(HttpStatusCode.SeeOther, created.StatusCode);
+        }
+
+        var stored = (await Api().GetFromJsonAsync<JsonElement>("/habits/")).EnumerateArray().Select(h => h.GetProperty("name").GetString()).ToList();
+        Assert.Contains(name, stored);
+        Assert.DoesNotContain(intruder, stored);
+    }
+
+    /// <summary>A client of the app that keeps its cookies and shows redirects instead of following them.</summary>
+    private HttpClient Browser()
+        => new(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
+        {
+            BaseAddress = new Uri(Stack.App.GetEndpoint("app", "http").ToString()),
+        };
+
+    private static async Task<string> FormTokenAsync(HttpClient browser, string path)
+    {
+        var page = await browser.GetStringAsync(path);
+        return System.Text.RegularExpressions.Regex.Match(page, "name=\"csrf_token\" value=\"([^\"]+)\"").Groups[1].Value;
+    }
+
+    private static Task<HttpResponseMessage> PostFormAsync(HttpClient browser, string path, Dictionary<string, string> form)
+        => browser.PostAsync(path, new FormUrlEncodedContent(form));
 
     [Fact]
     public async Task Habits_list_cache_goes_miss_then_hit_then_miss_after_a_write()

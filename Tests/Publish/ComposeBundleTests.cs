@@ -181,7 +181,7 @@ public class ComposeBundleTests(PublishedBundle bundle) : IClassFixture<Publishe
             .SelectMany(f => File.ReadLines(Path.Combine(bundle.Directory, f)).Where(l => !l.TrimStart().StartsWith('#')))
             .SelectMany(l => System.Text.RegularExpressions.Regex.Matches(l, @"(?<!\$)\$\{([A-Z0-9_]+)").Select(m => m.Groups[1].Value))
             .ToHashSet();
-        Assert.Equal(["API_SECRET_KEY", "FLASK_SECRET_KEY", "HTTP_PORT", "POSTGRES_PASSWORD", "REDIS_PASSWORD"], referenced.Order());
+        Assert.Equal(["API_SECRET_KEY", "APP_ADMIN_PASSWORD", "FLASK_SECRET_KEY", "HTTP_PORT", "POSTGRES_PASSWORD", "REDIS_PASSWORD"], referenced.Order());
         Assert.Subset(listed, referenced);
         foreach (var name in listed)
         {

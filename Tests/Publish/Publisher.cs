@@ -13,6 +13,7 @@ public static class Publisher
         ["redis-password"] = "redis-Secret-2b8c44",
         ["api-secret-key"] = "api-Secret-9d1e07",
         ["flask-secret-key"] = "flask-Secret-5c6f32",
+        ["app-admin-password"] = "admin-Secret-8e2d17",
     };
 
     public static string RepoRoot { get; } = FindRepoRoot();

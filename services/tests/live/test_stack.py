@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import uuid
+
 import httpx
 import pytest
 
@@ -64,3 +67,15 @@ def test_scheduler_job_is_persisted_in_the_stacks_postgres(stack: Stack) -> None
     finally:
         engine.dispose()
     assert "decrease_task_priority" in ids
+
+
+def test_app_refuses_anonymous_writes_and_writes_nothing(stack: Stack, api: httpx.Client) -> None:
+    name = f"live-intruder-{uuid.uuid4().hex[:8]}"
+    with httpx.Client(base_url=stack.app_url, timeout=10) as browser:
+        page = browser.get("/habits/")
+        assert page.status_code == 200 and "Sign in" in page.text
+        assert browser.post("/habits/", data={"name": name, "category": "spam"}).status_code == 400
+        token = re.search(r'name="csrf_token" value="([^"]+)"', browser.get("/login").text).group(1)
+        anonymous = browser.post("/habits/", data={"csrf_token": token, "name": name, "category": "spam"})
+        assert anonymous.status_code == 303 and anonymous.headers["Location"].startswith("/login")
+    assert name not in [habit["name"] for habit in api.get("/habits/").json()]
