@@ -90,7 +90,8 @@ internal static class Extensions
         {
             var local = builder.AddLocalPostgres(name, password, Path.Combine(settings.DataRoot(), name),
                     settings.PostgresPort, inMemory: !settings.PersistentData, binDirectory: settings.Local.PostgresBinDirectory)
-                .WithDatabase(settings.Database);
+                .WithDatabase(settings.Database)
+                .WithBackupCommands(settings.Database, Path.Combine(settings.DataRoot(), "backups"));
             return local.WithPostgresContract(local.Resource.PrimaryEndpoint, password, settings.Database);
         }
 
