@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,7 +12,7 @@ public class BackupTests
     private const string Database = "ichrisbirch_test";
 
     [Fact]
-    public async Task Every_row_written_before_a_backup_is_back_after_the_database_is_wiped_and_restored()
+    public async Task Every_row_written_before_a_backup_is_back_after_the_database_is_wiped_and_restored_by_the_dashboard_command_or_the_scripts()
     {
         using var data = new ScratchDirectory();
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(data.Path, (UnixFileMode)0b111_101_101); // the postgres user must reach it
@@ -52,8 +53,44 @@ public class BackupTests
         Assert.Contains(await stack.LogsAsync("postgres"), l => l.Contains($"Restored {Database} from {file}", StringComparison.Ordinal));
 
         // The api writes into the restored tables (sequences restored too: no duplicate key).
-        using var next = await api.PostAsJsonAsync("/habits/", new { name = $"After restore {Guid.NewGuid():N}", category = "c" });
-        Assert.Equal(HttpStatusCode.Created, next.StatusCode);
+        using (var next = await api.PostAsJsonAsync("/habits/", new { name = $"After restore {Guid.NewGuid():N}", category = "c" }))
+        {
+            Assert.Equal(HttpStatusCode.Created, next.StatusCode);
+        }
+
+        // The scripts, with the connection a user has (Testing's settings; the test builder moved the port) and
+        // the same backups folder as the command: restore.sh without FILE takes the newest, the script's own.
+        before = await RowsAsync(stack);
+        var port = new NpgsqlConnectionStringBuilder(await stack.App.GetConnectionStringAsync("postgres")).Port;
+        var environment = new Dictionary<string, string>
+        {
+            ["PGPORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Ichrisbirch__Local__DataDirectory"] = data.Path,
+        };
+        var (backedUp, backupOutput) = await ScriptAsync(environment, "backup.sh", "Testing");
+        Assert.True(backedUp == 0, backupOutput);
+        Assert.Equal(2, Directory.GetFiles(Path.Combine(data.Path, "backups"), $"{Database}-*.dump").Length);
+
+        await ExecuteAsync(stack, "DROP TABLE habits.habits, public.tasks CASCADE");
+        var (restored, restoreOutput) = await ScriptAsync(environment, "restore.sh", "Testing");
+        Assert.True(restored == 0, restoreOutput);
+        after = await RowsAsync(stack);
+        Assert.Equal(before["habits"], after["habits"]);
+        Assert.Equal(before["tasks"], after["tasks"]);
+        Assert.DoesNotContain("postgres", backupOutput + restoreOutput, StringComparison.Ordinal); // Testing's password: never printed
+    }
+
+    private static async Task<(int ExitCode, string Output)> ScriptAsync(Dictionary<string, string> environment, string script, params string[] args)
+    {
+        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(Publish.Publisher.RepoRoot, "scripts", script));
+        foreach (var a in args) start.ArgumentList.Add(a);
+        foreach (var (k, v) in environment) start.Environment[k] = v;
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout + await stderr);
     }
 
     /// <summary>Every row of habits and tasks, each as one text line, ordered by id; a missing table has none.</summary>

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Restores a pg_dump custom-format FILE into an environment's database (Local mode, while the AppHost runs):
+# every table in the dump is dropped and recreated from it, in one transaction (all or nothing).
+#   scripts/restore.sh ENVIRONMENT [FILE]
+# FILE: default the newest dump in the environment's backups folder (as the dashboard's "Restore latest").
+# The connection comes from the AppHost's settings and secrets (scripts/db-connection.py); PG* variables override it.
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+if [[ $# -lt 1 || $# -gt 2 ]]; then
+    echo "usage: scripts/restore.sh Development|Testing|Production [FILE]" >&2
+    exit 2
+fi
+environment="$1"
+eval "$(/usr/bin/python3 "$repo/scripts/db-connection.py" "$environment")"
+file="${2:-$(ls -1 "$BACKUP_DIR/$PGDATABASE"-*.dump 2>/dev/null | sort | tail -n 1 || true)}"
+if [[ ! -f "$file" ]]; then
+    if [[ $# -eq 2 ]]; then what="no such file: $2"; else what="no backup of $PGDATABASE in $BACKUP_DIR"; fi
+    echo "restore: $what. Make one with scripts/backup.sh $environment (or the dashboard's \"Back up\" on postgres)." >&2
+    exit 2
+fi
+pg_restore --clean --if-exists --no-owner --single-transaction --exit-on-error --dbname "$PGDATABASE" "$file" || {
+    echo "restore: pg_restore of $file into $PGDATABASE on $PGHOST:$PGPORT failed (nothing was changed): is the $environment stack running?" >&2
+    exit 1
+}
+echo "restore: $file -> $PGDATABASE ($environment)"
