@@ -111,6 +111,7 @@ internal static class Extensions
         {
             var local = builder.AddLocalRedis(name, password, Path.Combine(settings.DataRoot(), name),
                 settings.RedisPort, persistent: settings.PersistentData, serverPath: settings.Local.RedisServerPath);
+            builder.FlushCacheAfterDatabaseRestore(local.Resource.PrimaryEndpoint, password);
             return local.WithRedisContract(local.Resource.PrimaryEndpoint, password);
         }
 

@@ -1,10 +1,10 @@
 #!/usr/bin/python3
 """Prints the libpq variables (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE) of an environment's
-PostgreSQL in Local mode, and BACKUP_DIR (the folder of the dashboard's "Back up" command), as shell
-``export`` lines, resolved from the same places as the AppHost:
+PostgreSQL in Local mode, BACKUP_DIR (the folder of the dashboard's "Back up" command) and the Redis
+cache's REDIS_PORT and REDISCLI_AUTH, as shell ``export`` lines, resolved from the same places as the AppHost:
 AppHost/appsettings.json < appsettings.{Environment}.json < the env file (.dev.env, .test.env, .prod.env)
 < user secrets < environment variables (Ichrisbirch__PostgresPort, Ichrisbirch__Database,
-Parameters__postgres-password).  PG* variables already set win over all of them.
+Parameters__postgres-password, ...).  PG* variables already set win over all of them.
 
 Usage: scripts/db-connection.py ENVIRONMENT   (Development, Testing or Production)
 """
@@ -42,7 +42,8 @@ def json_file(path: Path) -> dict[str, str]:
 
 
 def env_file(path: Path) -> dict[str, str]:
-    keys = {"POSTGRES_PASSWORD": "parameters:postgres-password", "POSTGRES_DB": "ichrisbirch:database"}
+    keys = {"POSTGRES_PASSWORD": "parameters:postgres-password", "POSTGRES_DB": "ichrisbirch:database",
+            "REDIS_PASSWORD": "parameters:redis-password"}
     values: dict[str, str] = {}
     if not path.is_file():
         return values
@@ -95,6 +96,8 @@ def main() -> None:
     }
     for name, value in resolved.items():
         print(f"export {name}={shlex.quote(os.environ.get(name) or value)}")
+    print(f"export REDIS_PORT={shlex.quote(settings.get('ichrisbirch:redisport', '6379'))}")
+    print(f"export REDISCLI_AUTH={shlex.quote(settings.get('parameters:redis-password', ''))}")
     print(f"export BACKUP_DIR={shlex.quote(os.environ.get('BACKUP_DIR') or str(data_root(settings, environment) / 'backups'))}")
 
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Restores a pg_dump custom-format FILE into an environment's database (Local mode, while the AppHost runs):
-# every table in the dump is dropped and recreated from it, in one transaction (all or nothing).
+# every table in the dump is dropped and recreated from it, in one transaction (all or nothing), then the api's
+# Redis cache is emptied (its cached lists describe the data before the restore).
 #   scripts/restore.sh ENVIRONMENT [FILE]
 # FILE: default the newest dump in the environment's backups folder (as the dashboard's "Restore latest").
 # The connection comes from the AppHost's settings and secrets (scripts/db-connection.py); PG* variables override it.
@@ -23,3 +24,6 @@ pg_restore --clean --if-exists --no-owner --single-transaction --exit-on-error -
     exit 1
 }
 echo "restore: $file -> $PGDATABASE ($environment)"
+if [[ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" FLUSHDB 2>&1)" != OK ]]; then
+    echo "restore: could not empty the Redis cache on port $REDIS_PORT: cached lists may be up to 5 minutes old." >&2
+fi

@@ -42,6 +42,7 @@ public class BackupTests
         var file = Assert.Single(Directory.GetFiles(Path.Combine(data.Path, "backups"), $"{Database}-*.dump"));
         Assert.True(new FileInfo(file).Length > 0);
 
+        await CacheAHabitTheBackupLacksAsync(api);
         await ExecuteAsync(stack, "DROP TABLE habits.habits, public.tasks CASCADE");
         Assert.Empty((await RowsAsync(stack)).Values.SelectMany(rows => rows));
 
@@ -51,6 +52,7 @@ public class BackupTests
         Assert.Equal(before["habits"], after["habits"]);
         Assert.Equal(before["tasks"], after["tasks"]);
         Assert.Contains(await stack.LogsAsync("postgres"), l => l.Contains($"Restored {Database} from {file}", StringComparison.Ordinal));
+        Assert.Equal(before["habits"].Count, await ApiHabitCountAsync(api)); // the api's cached list was dropped
 
         // The api writes into the restored tables (sequences restored too: no duplicate key).
         using (var next = await api.PostAsJsonAsync("/habits/", new { name = $"After restore {Guid.NewGuid():N}", category = "c" }))
@@ -64,21 +66,37 @@ public class BackupTests
         var port = new NpgsqlConnectionStringBuilder(await stack.App.GetConnectionStringAsync("postgres")).Port;
         var environment = new Dictionary<string, string>
         {
-            ["PGPORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Ichrisbirch__PostgresPort"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Ichrisbirch__RedisPort"] = new Uri($"tcp://{await stack.App.GetConnectionStringAsync("redis")}".Split(',')[0]).Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Ichrisbirch__Local__DataDirectory"] = data.Path,
         };
         var (backedUp, backupOutput) = await ScriptAsync(environment, "backup.sh", "Testing");
         Assert.True(backedUp == 0, backupOutput);
         Assert.Equal(2, Directory.GetFiles(Path.Combine(data.Path, "backups"), $"{Database}-*.dump").Length);
 
+        await CacheAHabitTheBackupLacksAsync(api);
         await ExecuteAsync(stack, "DROP TABLE habits.habits, public.tasks CASCADE");
         var (restored, restoreOutput) = await ScriptAsync(environment, "restore.sh", "Testing");
         Assert.True(restored == 0, restoreOutput);
         after = await RowsAsync(stack);
         Assert.Equal(before["habits"], after["habits"]);
         Assert.Equal(before["tasks"], after["tasks"]);
-        Assert.DoesNotContain("postgres", backupOutput + restoreOutput, StringComparison.Ordinal); // Testing's password: never printed
+        Assert.Equal(before["habits"].Count, await ApiHabitCountAsync(api));
+        Assert.DoesNotContain("could not empty the Redis cache", restoreOutput, StringComparison.Ordinal);
     }
+
+    /// <summary>A habit written after the backup and read through the api, so that Redis caches a list holding it.</summary>
+    private static async Task CacheAHabitTheBackupLacksAsync(HttpClient api)
+    {
+        using var created = await api.PostAsJsonAsync("/habits/", new { name = $"Not in the backup {Guid.NewGuid():N}", category = "c" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        await ApiHabitCountAsync(api);
+        using var cached = await api.GetAsync("/habits/");
+        Assert.Equal("hit", cached.Headers.GetValues("X-Cache").Single());
+    }
+
+    private static async Task<int> ApiHabitCountAsync(HttpClient api)
+        => (await api.GetFromJsonAsync<System.Text.Json.JsonElement>("/habits/")).GetArrayLength();
 
     private static async Task<(int ExitCode, string Output)> ScriptAsync(Dictionary<string, string> environment, string script, params string[] args)
     {

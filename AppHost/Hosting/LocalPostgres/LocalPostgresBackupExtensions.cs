@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Eventing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -10,7 +12,7 @@ namespace Aspire.Hosting;
 /// <summary>
 /// "Back up" and "Restore latest" commands on a local PostgreSQL resource, in the dashboard and through
 /// <see cref="ResourceCommandService"/>: <c>pg_dump -Fc</c> of one database into a folder, and <c>pg_restore --clean</c>
-/// of the newest dump in that folder, in one transaction.
+/// of the newest dump in that folder, in one transaction. A successful restore publishes <see cref="DatabaseRestoredEvent"/>.
 /// </summary>
 public static class LocalPostgresBackupExtensions
 {
@@ -55,6 +57,8 @@ public static class LocalPostgresBackupExtensions
                 return CommandResults.Failure(error);
             }
             context.Logger.LogInformation("Restored {Database} from {File}", database, latest);
+            await context.Services.GetRequiredService<IDistributedApplicationEventing>()
+                .PublishAsync(new DatabaseRestoredEvent(resource, database, context.Services), context.CancellationToken).ConfigureAwait(false);
             return CommandResults.Success();
         }, new CommandOptions
         {
@@ -103,4 +107,17 @@ public static class LocalPostgresBackupExtensions
         var output = $"{(await stderr.ConfigureAwait(false)).Trim()} {(await stdout.ConfigureAwait(false)).Trim()}".Trim();
         return process.ExitCode == 0 ? null : $"{resource.Name}: {tool} failed with exit code {process.ExitCode}: {output}";
     }
+}
+
+/// <summary>A database of <see cref="Resource"/> was replaced by a restore: caches of its data are out of date.</summary>
+public sealed class DatabaseRestoredEvent(IResource resource, string database, IServiceProvider services) : IDistributedApplicationResourceEvent
+{
+    /// <summary>The server resource.</summary>
+    public IResource Resource { get; } = resource;
+
+    /// <summary>The restored database.</summary>
+    public string Database { get; } = database;
+
+    /// <summary>The application's services.</summary>
+    public IServiceProvider Services { get; } = services;
 }
