@@ -9,6 +9,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 environment="${1:-Development}"
 eval "$(/usr/bin/python3 "$repo/scripts/db-connection.py" "$environment")"
 file="${2:-$BACKUP_DIR/$PGDATABASE-$(date -u +%Y%m%d-%H%M%S-%3N).dump}"
+umask 077 # dumps hold every row: owner only
 mkdir -p "$(dirname "$file")"
 pg_dump --format=custom --file "$file" || {
     echo "backup: pg_dump of $PGDATABASE on $PGHOST:$PGPORT failed: is the $environment stack running (scripts/run.sh --environment $environment)?" >&2

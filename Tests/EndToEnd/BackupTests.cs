@@ -41,6 +41,7 @@ public class BackupTests
         Assert.True(backup.Success, backup.Message);
         var file = Assert.Single(Directory.GetFiles(Path.Combine(data.Path, "backups"), $"{Database}-*.dump"));
         Assert.True(new FileInfo(file).Length > 0);
+        if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(file)!));
 
         await CacheAHabitTheBackupLacksAsync(api);
         await ExecuteAsync(stack, "DROP TABLE habits.habits, public.tasks CASCADE");

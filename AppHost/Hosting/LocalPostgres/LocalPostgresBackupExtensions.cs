@@ -29,7 +29,7 @@ public static class LocalPostgresBackupExtensions
         var resource = builder.Resource;
         builder.WithCommand(BackupCommand, "Back up", async context =>
         {
-            Directory.CreateDirectory(backupDirectory);
+            CreatePrivateDirectory(backupDirectory); // dumps hold every row: owner only
             var file = Path.Combine(backupDirectory, $"{database}-{DateTime.UtcNow.ToString("yyyyMMdd-HHmmss-fff", CultureInfo.InvariantCulture)}.dump");
             if (await RunClientAsync(resource, "pg_dump", ["--format=custom", "--dbname", database, "--file", file], context.CancellationToken).ConfigureAwait(false) is { } error)
             {
@@ -75,6 +75,12 @@ public static class LocalPostgresBackupExtensions
         => Directory.Exists(backupDirectory)
             ? Directory.GetFiles(backupDirectory, $"{database}-*.dump").OrderByDescending(f => Path.GetFileName(f), StringComparer.Ordinal).FirstOrDefault()
             : null;
+
+    private static void CreatePrivateDirectory(string path)
+    {
+        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(path);
+        else Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
 
     private static ResourceCommandState WhenHealthy(UpdateCommandStateContext context)
         => context.ResourceSnapshot.HealthStatus == HealthStatus.Healthy ? ResourceCommandState.Enabled : ResourceCommandState.Disabled;
