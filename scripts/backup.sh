@@ -7,7 +7,8 @@
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 environment="${1:-Development}"
-eval "$(/usr/bin/python3 "$repo/scripts/db-connection.py" "$environment")"
+connection="$(/usr/bin/python3 "$repo/scripts/db-connection.py" "$environment")" # exits here on a bad environment
+eval "$connection"
 file="${2:-$BACKUP_DIR/$PGDATABASE-$(date -u +%Y%m%d-%H%M%S-%3N).dump}"
 umask 077 # dumps hold every row: owner only
 mkdir -p "$(dirname "$file")"

@@ -70,8 +70,10 @@ def data_root(settings: dict[str, str], environment: str) -> Path:
 
 
 def main() -> None:
-    if len(sys.argv) != 2 or sys.argv[1].capitalize() not in ENV_FILES:
+    if len(sys.argv) != 2:
         fail("usage: scripts/db-connection.py Development|Testing|Production")
+    if sys.argv[1].capitalize() not in ENV_FILES:
+        fail(f"unknown environment {sys.argv[1]!r}: use Development, Testing or Production")
     environment = sys.argv[1].capitalize()
     settings: dict[str, str] = {}
     settings.update(json_file(APPHOST / "appsettings.json"))

@@ -12,7 +12,8 @@ if [[ $# -lt 1 || $# -gt 2 ]]; then
     exit 2
 fi
 environment="$1"
-eval "$(/usr/bin/python3 "$repo/scripts/db-connection.py" "$environment")"
+connection="$(/usr/bin/python3 "$repo/scripts/db-connection.py" "$environment")" # exits here on a bad environment
+eval "$connection"
 file="${2:-$(ls -1 "$BACKUP_DIR/$PGDATABASE"-*.dump 2>/dev/null | sort | tail -n 1 || true)}"
 if [[ ! -f "$file" ]]; then
     if [[ $# -eq 2 ]]; then what="no such file: $2"; else what="no backup of $PGDATABASE in $BACKUP_DIR"; fi

@@ -99,6 +99,29 @@ public class BackupTests
     private static async Task<int> ApiHabitCountAsync(HttpClient api)
         => (await api.GetFromJsonAsync<System.Text.Json.JsonElement>("/habits/")).GetArrayLength();
 
+    [Theory]
+    [InlineData("backup.sh Staging", 2, "db-connection: unknown environment 'Staging': use Development, Testing or Production")]
+    [InlineData("backup.sh Production", 2, "db-connection: Production has no postgres-password: set PGPASSWORD, or supply the parameter as for the AppHost")]
+    [InlineData("restore.sh", 2, "usage: scripts/restore.sh Development|Testing|Production [FILE]")]
+    [InlineData("restore.sh Testing /nonexistent/x.dump", 2, "restore: no such file: /nonexistent/x.dump. Make one with scripts/backup.sh Testing")]
+    [InlineData("restore.sh Testing", 2, "restore: no backup of ichrisbirch_test in {backups}. Make one with scripts/backup.sh Testing")]
+    [InlineData("backup.sh Testing {backups}/x.dump", 1, "backup: pg_dump of ichrisbirch_test on 127.0.0.1:{port} failed: is the Testing stack running (scripts/run.sh --environment Testing)?")]
+    public async Task Script_given_bad_input_or_no_running_stack_fails_with_a_line_that_names_the_fix(string command, int exitCode, string expected)
+    {
+        using var data = new ScratchDirectory();
+        var backups = Path.Combine(data.Path, "backups");
+        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        listener.Stop(); // a port nobody listens on: the stack is "not running"
+        var words = command.Replace("{backups}", backups, StringComparison.Ordinal).Split(' ');
+        var (code, output) = await ScriptAsync(
+            new() { ["Ichrisbirch__Local__DataDirectory"] = data.Path, ["Ichrisbirch__PostgresPort"] = port },
+            words[0], words[1..]);
+        Assert.Equal(exitCode, code);
+        Assert.Contains(expected.Replace("{backups}", backups, StringComparison.Ordinal).Replace("{port}", port, StringComparison.Ordinal), output, StringComparison.Ordinal);
+    }
+
     private static async Task<(int ExitCode, string Output)> ScriptAsync(Dictionary<string, string> environment, string script, params string[] args)
     {
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
