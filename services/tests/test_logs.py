@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import httpx
 
-from tests.servers import start_api
+from tests.servers import ServiceProcess, free_port, start_api
 
 
 def test_uvicorn_startup_and_access_lines_appear_once(service_env: dict[str, str], log_dir: Path) -> None:
@@ -26,3 +27,20 @@ def test_uvicorn_startup_and_access_lines_appear_once(service_env: dict[str, str
     assert count("Shutting down") == 1, "\n".join(lines)
     # One format for every line, the server's included: "<date> <time> LEVEL logger: message".
     assert all(line.split(" ")[2] in {"DEBUG", "INFO", "WARNING", "ERROR"} for line in lines if line), "\n".join(lines)
+
+
+def test_gunicorn_worker_startup_lines_appear_once_per_worker(service_env: dict[str, str], log_dir: Path) -> None:
+    port = free_port()
+    process = ServiceProcess(
+        ["-m", "gunicorn", "ichrisbirch.wsgi_api:api", "-k", "uvicorn.workers.UvicornWorker", "--workers", "2",
+         "--bind", f"127.0.0.1:{port}"], service_env, log_dir, "gunicorn-log-once")
+    try:
+        process.wait_http(f"http://127.0.0.1:{port}/health")
+    finally:
+        process.stop()
+    log = process.log_path.read_text()
+    pids = re.findall(r"Booting worker with pid: (\d+)", log)
+    assert len(pids) == 2, log
+    for pid in pids:
+        assert log.count(f"Started server process [{pid}]") == 1, log
+    assert log.count("Application startup complete") == 2, log
