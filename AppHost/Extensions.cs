@@ -18,7 +18,8 @@ internal static class Extensions
                 $"Unknown environment '{environment}'. Use Development, Testing or Production " +
                 "(--environment NAME, DOTNET_ENVIRONMENT or the launch profile).");
         }
-        builder.Configuration.AddEnvFile(builder.AppHostDirectory, environment);
+        // Publish models read only the checked-in appsettings*.json, so the published files are the same on every machine.
+        if (builder.ExecutionContext.IsRunMode) builder.Configuration.AddEnvFile(builder.AppHostDirectory, environment);
         var settings = IchrisbirchSettings.Read(builder.Configuration, environment);
         if (builder.ExecutionContext.IsRunMode)
         {
@@ -95,10 +96,17 @@ internal static class Extensions
         }
 
         var container = builder.AddPostgres(name, password: password, port: settings.PostgresPort)
-            .WithEnvironment("POSTGRES_DB", settings.Database);
-        // Publish: an explicit name keeps the manifest and the compose files machine-independent.
-        if (builder.ExecutionContext.IsPublishMode) container.WithDataVolume("postgres_data");
-        else if (settings.PersistentData) container.WithDataVolume();
+            .WithImageTag(settings.PostgresVersion)
+            .WithEnvironment("POSTGRES_DB", settings.Database)
+            .WithEndpoint("tcp", e => e.IsExternal = settings.HostPorts)
+            .WithHealthCheckShellCommand("pg_isready -U postgres -d ${POSTGRES_DB}")
+            .WithHealthCheckTiming(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10), retries: 5);
+        // The image's data folder: PostgreSQL 18 moved it up one level.
+        var dataTarget = int.Parse(settings.PostgresVersion.Split('.')[0], System.Globalization.CultureInfo.InvariantCulture) >= 18
+            ? "/var/lib/postgresql" : "/var/lib/postgresql/data";
+        // Publish: an explicit name keeps the manifest and the compose files machine-independent; no name: scratch data.
+        if (builder.ExecutionContext.IsPublishMode) container.WithVolume(settings.PersistentData ? $"{name}_data" : null, dataTarget);
+        else if (settings.PersistentData) container.WithVolume($"ichrisbirch-{settings.EnvironmentName.ToLowerInvariant()}-{name}-data", dataTarget);
         return container.WithPostgresContract(container.Resource.PrimaryEndpoint, password, settings.Database);
     }
 
@@ -113,19 +121,35 @@ internal static class Extensions
             return local.WithRedisContract(local.Resource.PrimaryEndpoint, password);
         }
 
-        var container = builder.AddRedis(name, settings.RedisPort, password);
-        if (builder.ExecutionContext.IsPublishMode) container.WithDataVolume("redis_data");
+        var container = builder.AddRedis(name, settings.RedisPort, password)
+            .WithImageTag(settings.RedisVersion)
+            .WithEndpoint("tcp", e => e.IsExternal = settings.HostPorts)
+            .WithHealthCheckShellCommand("redis-cli -a \"$REDIS_PASSWORD\" --no-auth-warning ping | grep PONG")
+            .WithHealthCheckTiming(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5), retries: 5);
+        if (builder.ExecutionContext.IsPublishMode && settings.PersistentData) container.WithDataVolume($"{name}_data");
+        else if (builder.ExecutionContext.IsPublishMode) container.WithVolume("/data");
         else if (settings.PersistentData) container.WithDataVolume();
         return container.WithRedisContract(container.Resource.PrimaryEndpoint, password);
     }
 
-    /// <summary>Serves the app as this environment says (port, uvicorn/flask or gunicorn, workers, reload).</summary>
-    public static IResourceBuilder<PythonAppResource> WithServer(this IResourceBuilder<PythonAppResource> builder, ServerSettings server)
+    /// <summary>
+    /// Serves the app as this environment says (port, uvicorn/flask or gunicorn, workers, reload); the port is
+    /// reachable from outside the stack when <paramref name="hostPort"/>. A reloading server is deployed with its live source.
+    /// </summary>
+    public static IResourceBuilder<PythonAppResource> WithServer(this IResourceBuilder<PythonAppResource> builder, ServerSettings server, bool hostPort)
     {
-        builder.WithEndpoint("http", e => e.Port = server.Port);
+        builder.WithEndpoint("http", e => { e.Port = server.Port; e.IsExternal = hostPort; });
         if (server.Gunicorn) builder.WithGunicorn(server.Workers);
-        return builder.WithReload(server.Reload);
+        if (server.Reload && builder.ApplicationBuilder.ExecutionContext.IsPublishMode) builder.WithLiveSource(builder.Resource.AppDirectory, ImageWorkingDirectory);
+        return builder.WithReload(server.Reload).WithWebHealthTiming();
     }
+
+    /// <summary>WORKDIR of services/Dockerfile.</summary>
+    private const string ImageWorkingDirectory = "/app";
+
+    /// <summary>How deployments probe a Python web service's /health.</summary>
+    private static IResourceBuilder<PythonAppResource> WithWebHealthTiming(this IResourceBuilder<PythonAppResource> builder)
+        => builder.WithHealthCheckTiming(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), retries: 3);
 
     /// <summary>The api's contract: FASTAPI_HOST/PORT/PROTOCOL and the shared API key.</summary>
     public static IResourceBuilder<PythonAppResource> WithApiSecretKey(this IResourceBuilder<PythonAppResource> builder, IResourceBuilder<ParameterResource> key)
@@ -164,7 +188,7 @@ internal static class Extensions
             builder.WithEnvironment("SCHEDULER_DECREASE_TASK_PRIORITY_SECONDS", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
         var http = builder.Resource.GetEndpoint("http");
-        return builder.WithServiceContract(env =>
+        return builder.WithWebHealthTiming().WithServiceContract(env =>
         {
             env["SCHEDULER_HEALTH_HOST"] = http.Property(EndpointProperty.Host);
             env["SCHEDULER_HEALTH_PORT"] = http.Property(EndpointProperty.Port);
@@ -173,11 +197,11 @@ internal static class Extensions
 
     /// <summary>
     /// Testing only: runs the services' live pytest suite against the running stack once api, app and scheduler
-    /// are healthy, as the compose test override's test-runner did; its exit code is pytest's.
+    /// are healthy (run mode, and the published test override); its exit code is pytest's; never restarted.
     /// </summary>
     public static void AddTestRunner(this IDistributedApplicationBuilder builder, IchrisbirchSettings settings, params IResourceBuilder<IResource>[] stack)
     {
-        if (!settings.TestRunner || !builder.ExecutionContext.IsRunMode) return;
+        if (!settings.TestRunner) return;
 
         var runner = builder.AddPythonModule("test-runner", settings.ServicesDirectory, "pytest")
             .WithArgs(settings.TestRunnerArgs.Split(' ', StringSplitOptions.RemoveEmptyEntries))
@@ -188,6 +212,23 @@ internal static class Extensions
             runner.WithReferenceRelationship(service).WaitFor(service);
         }
     }
+
+    /// <summary>
+    /// <c>aspire publish</c>: docker-compose.yml from the Production model, docker-compose.dev.yml / .test.yml from
+    /// the Development / Testing models, health probes through the image's own probe, rotated json logs.
+    /// </summary>
+    public static IResourceBuilder<DockerComposeEnvironmentResource> AddComposeDeployment(this IDistributedApplicationBuilder builder, Action<IDistributedApplicationBuilder> topology)
+        => builder.AddDockerComposeEnvironment("compose", topology)
+            .WithOverride("Development", "docker-compose.dev.yml")
+            .WithOverride("Testing", "docker-compose.test.yml")
+            .WithHttpProbeCommand("python", "-m", "ichrisbirch.healthcheck")
+            .ConfigureComposeFile(file =>
+            {
+                foreach (var service in file.Services.Values)
+                {
+                    service.Logging = new() { Driver = "json-file", Options = new(StringComparer.Ordinal) { ["max-size"] = "10m", ["max-file"] = "3" } };
+                }
+            });
 
     private static IResourceBuilder<T> WithPostgresContract<T>(this IResourceBuilder<T> builder, EndpointReference endpoint, IResourceBuilder<ParameterResource> password, string database)
         where T : IResource
