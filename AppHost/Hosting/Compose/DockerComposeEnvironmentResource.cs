@@ -10,7 +10,7 @@ namespace Aspire.Hosting.ApplicationModel;
 /// </summary>
 /// <param name="name">The resource name.</param>
 /// <param name="topology">Adds the application's resources to a builder (the AppHost's own topology).</param>
-/// <param name="appHostDirectory">The AppHost folder: where the publish-time models read their appsettings*.json.</param>
+/// <param name="appHostDirectory">The AppHost folder: where the publish-time models read their checked-in configuration files.</param>
 public sealed class DockerComposeEnvironmentResource(string name, Action<IDistributedApplicationBuilder> topology, string appHostDirectory) : Resource(name)
 {
     /// <summary>Adds the application's resources to a builder.</summary>

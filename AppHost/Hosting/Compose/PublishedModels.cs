@@ -29,7 +29,7 @@ internal static class PublishedModels
     {
         var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions
         {
-            Args = ["--operation", "publish", "--environment", environmentName],
+            Args = ["--operation", "publish", "--environment", environmentName, "--contentRoot", environment.AppHostDirectory],
             ProjectDirectory = environment.AppHostDirectory,
             DisableDashboard = true,
         });
