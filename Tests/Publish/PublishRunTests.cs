@@ -46,6 +46,28 @@ public class PublishRunTests
         }
     }
 
+    [Fact]
+    public async Task Checked_in_compose_files_match_the_published_bundle()
+    {
+        const string command = "dotnet run --project AppHost --no-launch-profile -- --operation publish --step publish --output-path ../Tests/Publish/golden";
+        var golden = Path.Combine(Publisher.RepoRoot, "Tests", "Publish", "golden");
+        var fresh = await Publisher.PublishAsync();
+        try
+        {
+            foreach (var file in new[] { "docker-compose.yml", "docker-compose.dev.yml", "docker-compose.test.yml", ".env.example", Path.Combine("nginx", "nginx.conf") })
+            {
+                var checkedIn = Path.Combine(golden, file);
+                Assert.True(File.Exists(checkedIn), $"Tests/Publish/golden/{file} is missing; regenerate the golden files: {command}");
+                Assert.True(File.ReadAllText(checkedIn) == File.ReadAllText(Path.Combine(fresh, file)),
+                    $"Tests/Publish/golden/{file} differs from what publish writes; review the diff and regenerate: {command}");
+            }
+        }
+        finally
+        {
+            Directory.Delete(fresh, recursive: true);
+        }
+    }
+
     private static SortedDictionary<string, string> Snapshot(string root)
         => new(Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
             .ToDictionary(f => Path.GetRelativePath(root, f), f => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f)))), StringComparer.Ordinal);
