@@ -90,7 +90,7 @@ internal static class Extensions
         if (builder.ResolveInfrastructure(settings) == InfrastructureMode.Local)
         {
             var local = builder.AddLocalPostgres(name, password, Path.Combine(settings.DataRoot(), name),
-                    settings.PostgresPort, inMemory: !settings.PersistentData, binDirectory: settings.Local.PostgresBinDirectory)
+                    settings.PostgresPort, inMemory: !settings.PersistentData, binDirectory: settings.Local.PostgresBinDirectory, majorVersion: settings.PostgresVersion)
                 .WithDatabase(settings.Database);
             return local.WithPostgresContract(local.Resource.PrimaryEndpoint, password, settings.Database);
         }
