@@ -8,7 +8,7 @@ public class ComposeBundleTests(PublishedBundle bundle) : IClassFixture<Publishe
     [Fact]
     public void Bundle_has_the_compose_files_env_example_nginx_conf_and_the_services_source()
     {
-        foreach (var file in new[] { "docker-compose.yml", "docker-compose.dev.yml", "docker-compose.test.yml", ".env.example", "nginx/nginx.conf", "services/Dockerfile" })
+        foreach (var file in new[] { "docker-compose.yml", "docker-compose.dev.yml", "docker-compose.test.yml", ".env.example", "nginx/http.conf", "nginx/https.conf", "nginx/tls-not-set", "services/Dockerfile" })
         {
             Assert.True(File.Exists(Path.Combine(bundle.Directory, file)), $"{file} missing");
         }
@@ -44,10 +44,9 @@ public class ComposeBundleTests(PublishedBundle bundle) : IClassFixture<Publishe
         }
         var nginx = bundle.Services.Map("nginx");
         Assert.StartsWith("nginx:1.27", (string)nginx["image"]);
-        var port = Assert.IsType<Dictionary<object, object>>(Assert.Single(nginx.List("ports")));
-        Assert.Equal("80", port["target"]);
+        Assert.Equal(["80", "443"], nginx.List("ports").Select(p => ((Dictionary<object, object>)p)["target"]));
 
-        var conf = File.ReadAllText(Path.Combine(bundle.Directory, "nginx", "nginx.conf"));
+        var conf = File.ReadAllText(Path.Combine(bundle.Directory, "nginx", "https.conf"));
         Assert.Contains("resolver 127.0.0.11", conf); // per-request DNS: every replica of --scale api=3
         Assert.Contains("location /api/ {", conf);
         Assert.Contains("set $upstream_api api:8000;", conf);
@@ -186,19 +185,20 @@ public class ComposeBundleTests(PublishedBundle bundle) : IClassFixture<Publishe
             .SelectMany(f => File.ReadLines(Path.Combine(bundle.Directory, f)).Where(l => !l.TrimStart().StartsWith('#')))
             .SelectMany(l => System.Text.RegularExpressions.Regex.Matches(l, @"(?<!\$)\$\{([A-Z0-9_]+)").Select(m => m.Groups[1].Value))
             .ToHashSet();
-        Assert.Equal(["API_SECRET_KEY", "FLASK_SECRET_KEY", "HTTP_PORT", "POSTGRES_PASSWORD", "REDIS_PASSWORD"], referenced.Order());
+        Assert.Equal(["API_SECRET_KEY", "FLASK_SECRET_KEY", "HTTPS_PORT", "HTTP_PORT", "NGINX_PROTOCOL", "POSTGRES_PASSWORD", "REDIS_PASSWORD", "TLS_CERTIFICATE", "TLS_CERTIFICATE_KEY"], referenced.Order(StringComparer.Ordinal));
         Assert.Subset(listed, referenced);
         foreach (var name in listed)
         {
             var index = Array.FindIndex(example, l => l.StartsWith(name + "="));
-            Assert.StartsWith("#", example[index - 1]); // a comment each
+            while (index > 0 && example[index - 1].Contains('=') && !example[index - 1].StartsWith('#')) index--;
+            Assert.StartsWith("#", example[index - 1]); // a comment for each variable or group of variables
         }
     }
 
     [Fact]
     public void Nothing_of_the_publishing_machine_is_written()
     {
-        foreach (var file in new[] { "docker-compose.yml", "docker-compose.dev.yml", "docker-compose.test.yml", ".env.example", "nginx/nginx.conf" })
+        foreach (var file in new[] { "docker-compose.yml", "docker-compose.dev.yml", "docker-compose.test.yml", ".env.example", "nginx/http.conf", "nginx/https.conf" })
         {
             var text = File.ReadAllText(Path.Combine(bundle.Directory, file));
             Assert.DoesNotContain(Publisher.RepoRoot, text);

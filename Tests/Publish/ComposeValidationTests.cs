@@ -18,10 +18,17 @@ public class ComposeValidationTests(PublishedBundle bundle) : IClassFixture<Publ
     /// </summary>
     private static readonly string Schema = Path.Combine(Publisher.RepoRoot, "Tests", "Publish", "compose-spec.schema.json");
 
-    /// <summary>.env.example with every empty value filled, as a deployer would.</summary>
-    private static IEnumerable<string> Filled(string directory)
-        => File.ReadAllLines(Path.Combine(directory, ".env.example")).Where(l => l.Contains('=') && !l.StartsWith('#'))
-            .Select(l => l.EndsWith('=') ? $"{l}filled-{l.TrimEnd('=').ToLowerInvariant()}" : l);
+    /// <summary>.env.example with every secret filled, as a deployer would (the lines under a "secret" comment).</summary>
+    internal static IEnumerable<string> Filled(string directory)
+    {
+        var lines = File.ReadAllLines(Path.Combine(directory, ".env.example"));
+        for (var i = 0; i < lines.Length; i++)
+        {
+            if (!lines[i].Contains('=') || lines[i].StartsWith('#')) continue;
+            yield return lines[i].EndsWith('=') && i > 0 && lines[i - 1].Contains("(secret", StringComparison.Ordinal)
+                ? $"{lines[i]}filled-{lines[i].TrimEnd('=').ToLowerInvariant()}" : lines[i];
+        }
+    }
 
     private static async Task<(int ExitCode, string Output)> ConfigAsync(string directory, string[] files, params string[] extra)
     {

@@ -29,7 +29,7 @@ internal static class BundleWriter
             """);
         if (ingress)
         {
-            text.Append("\n# Host port of nginx, the public entry (optional, default 80).\nHTTP_PORT=80\n");
+            text.Append(ComposeIngress.EnvExample.TrimEnd('\n') + "\n");
         }
         foreach (var parameter in parameters.OrderBy(p => p.Name, StringComparer.Ordinal))
         {

@@ -45,7 +45,9 @@ internal static class ComposePublisher
         BundleWriter.Write(output, ".env.example", BundleWriter.EnvExample(parameters.Values, baseTranslation.Routes.Count > 0));
         if (baseTranslation.Routes.Count > 0)
         {
-            BundleWriter.Write(output, ComposeIngress.ConfigPath, NginxConfig.Render(baseTranslation.Routes));
+            BundleWriter.Write(output, ComposeIngress.HttpConfigPath, NginxConfig.Render(baseTranslation.Routes, https: false));
+            BundleWriter.Write(output, ComposeIngress.HttpsConfigPath, NginxConfig.Render(baseTranslation.Routes, https: true));
+            BundleWriter.Write(output, ComposeIngress.NoCertificatePath, "");
         }
         foreach (var (folder, source) in contexts)
         {
