@@ -124,6 +124,42 @@ public class ModelTranslationTests
     }
 
     [Fact]
+    public async Task PublishAsDockerComposeService_without_a_compose_environment_fails_the_publish_naming_the_fix()
+    {
+        var output = Directory.CreateTempSubdirectory("compose-none-").FullName;
+        try
+        {
+            var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions
+            {
+                Args = ["--operation", "publish", "--step", "publish", "--output-path", output],
+                ProjectDirectory = AppHostDirectory,
+                DisableDashboard = true,
+            });
+            builder.AddContainer("web", "nginx", "1.27").PublishAsDockerComposeService((_, service) => service.Restart = "always");
+            await using var app = builder.Build();
+            var stderr = Console.Error;
+            var captured = new StringWriter();
+            Console.SetError(captured);
+            try
+            {
+                await app.RunAsync();
+            }
+            finally
+            {
+                Console.SetError(stderr);
+            }
+            Assert.Equal(1, Environment.ExitCode);
+            Environment.ExitCode = 0; // the test host's own
+            Assert.Contains("aspire publish (compose): web: PublishAsDockerComposeService needs a compose environment in the model; add builder.AddDockerComposeEnvironment(name, topology).\n",
+                captured.ToString());
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
+    [Fact]
     public void An_environment_that_would_need_a_key_deleted_stops_the_publish_with_one_line()
     {
         var production = new ComposeFile { Services = { ["web"] = new Service { Image = "nginx:1.27", Environment = new() { ["A"] = "1", ["B"] = "2" } } } };

@@ -47,6 +47,26 @@ public class PublishRunTests
     }
 
     [Fact]
+    public async Task A_publish_the_model_cannot_satisfy_exits_1_with_one_line_naming_the_fix()
+    {
+        var output = Path.Combine(Publisher.RepoRoot, "services", $"out-{Guid.NewGuid():N}"); // inside the build context it copies
+        try
+        {
+            var dotnet = Publisher.RequireTool("dotnet", "install the .NET SDK");
+            var (exit, text) = await Publisher.ExecAsync(dotnet,
+                ["run", "--project", "AppHost", "--no-build", "--no-launch-profile", "--", "--operation", "publish", "--step", "publish", "--output-path", output], Publisher.RepoRoot);
+            Assert.Equal(1, exit);
+            var line = Assert.Single(text.Split('\n'), l => l.StartsWith("aspire publish (compose): ", StringComparison.Ordinal));
+            Assert.EndsWith("would overlap the build context " + Path.Combine(Publisher.RepoRoot, "services") + ": publish to another folder.", line);
+            Assert.DoesNotContain("   at ", text); // no stack trace
+        }
+        finally
+        {
+            if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Checked_in_compose_files_match_the_published_bundle()
     {
         const string command = "dotnet run --project AppHost --no-launch-profile -- --operation publish --step publish --output-path ../Tests/Publish/golden";

@@ -26,7 +26,7 @@ public static class DockerComposeEnvironmentExtensions
 
         if (!PublishedModels.IsPublishedModel(builder))
         {
-            builder.Pipeline.AddStep($"publish-{name}", context => ComposePublisher.PublishAsync(resource, context),
+            builder.Pipeline.AddStep($"publish-{name}", context => ComposePublishException.ReportAsOneLineAsync(context, () => ComposePublisher.PublishAsync(resource, context)),
                 requiredBy: WellKnownPipelineSteps.Publish);
         }
         return builder.AddResource(resource).ExcludeFromManifest();
@@ -81,7 +81,7 @@ public static class DockerComposeEnvironmentExtensions
         if (app.ExecutionContext.IsPublishMode && !PublishedModels.IsPublishedModel(app))
         {
             var resourceName = builder.Resource.Name;
-            app.Pipeline.AddStep($"check-compose-service-{resourceName}", context =>
+            app.Pipeline.AddStep($"check-compose-service-{resourceName}", context => ComposePublishException.ReportAsOneLineAsync(context, () =>
             {
                 if (!context.Model.Resources.OfType<DockerComposeEnvironmentResource>().Any())
                 {
@@ -89,7 +89,7 @@ public static class DockerComposeEnvironmentExtensions
                         $"{resourceName}: PublishAsDockerComposeService needs a compose environment in the model; add builder.AddDockerComposeEnvironment(name, topology).");
                 }
                 return Task.CompletedTask;
-            }, requiredBy: WellKnownPipelineSteps.Publish);
+            }), requiredBy: WellKnownPipelineSteps.Publish);
         }
         return builder.WithAnnotation(new DockerComposeServiceCustomizationAnnotation(configure));
     }

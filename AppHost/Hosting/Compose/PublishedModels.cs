@@ -53,4 +53,23 @@ public sealed class ComposePublishException(string message) : Exception(message)
 {
     /// <summary>None: the message is the whole story.</summary>
     public override string? StackTrace => null;
+
+    /// <summary>
+    /// Runs a publish step; a <see cref="ComposePublishException"/> becomes one line on stderr, exit code 1 and a
+    /// stopped AppHost, instead of the pipeline's stack traces and exit code 0.
+    /// </summary>
+    internal static async Task ReportAsOneLineAsync(Aspire.Hosting.Pipelines.PipelineStepContext context, Func<Task> step)
+    {
+        try
+        {
+            await step().ConfigureAwait(false);
+        }
+        catch (ComposePublishException ex)
+        {
+            Console.Error.WriteLine($"aspire publish (compose): {ex.Message}");
+            Environment.ExitCode = 1;
+            Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
+                .GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>(context.Services).StopApplication();
+        }
+    }
 }
