@@ -65,6 +65,13 @@ internal static partial class Extensions
             .WithOverride("Development", "docker-compose.dev.yml")
             .WithOverride("Testing", "docker-compose.test.yml")
             .WithHttpProbeCommand("python", "-m", "ichrisbirch.healthcheck")
+            .WithIngressOptions(nginx =>
+            {
+                nginx.Restart = RestartPolicy.Always;
+                nginx.Limits = new(Cpus: 0.5, MemoryMiB: 128);
+                nginx.Timing = new(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5), Retries: 3);
+                nginx.StopGracePeriod = TimeSpan.FromSeconds(10);
+            })
             .ConfigureComposeFile(file =>
             {
                 foreach (var service in file.Services.Values)

@@ -50,9 +50,9 @@ internal static class ComposeIngress
             DependsOn = new(environment.Routes.Select(r => r.Service).Distinct()
                 .ToDictionary(s => s, s => file.Services[s].Healthcheck is null ? DependsOn.Started : DependsOn.Healthy), StringComparer.Ordinal),
             Healthcheck = ComposeTranslator.Timed(new Healthcheck { Test = ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1/nginx-health"] }, options.Timing),
-            Restart = ComposeTranslator.RestartValue(options.Restart),
-            StopGracePeriod = "10s",
-            Deploy = ComposeTranslator.Limits(options.Limits),
+            Restart = options.Restart is { } restart ? ComposeTranslator.RestartValue(restart) : null,
+            StopGracePeriod = options.StopGracePeriod is { } stop ? $"{(int)stop.TotalSeconds}s" : null,
+            Deploy = options.Limits is { } limits ? ComposeTranslator.Limits(limits) : null,
         };
         return environment.Routes.Select(r => new NginxRoute(r.PathPrefix, r.Service,
             ComposeValues.TargetPort(resources.Single(x => x.Name == r.Service), r.EndpointName))).ToList();

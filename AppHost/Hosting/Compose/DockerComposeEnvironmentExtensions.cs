@@ -61,6 +61,14 @@ public static class DockerComposeEnvironmentExtensions
         return builder;
     }
 
+    /// <summary>Sets the entry service's image and policy (restart, limits, health timing, stop grace period).</summary>
+    public static IResourceBuilder<DockerComposeEnvironmentResource> WithIngressOptions(
+        this IResourceBuilder<DockerComposeEnvironmentResource> builder, Action<IngressOptions> configure)
+    {
+        configure(builder.Resource.Ingress);
+        return builder;
+    }
+
     /// <summary>Changes every translated compose file (base and each environment's, before the overrides are computed).</summary>
     public static IResourceBuilder<DockerComposeEnvironmentResource> ConfigureComposeFile(
         this IResourceBuilder<DockerComposeEnvironmentResource> builder, Action<ComposeFile> configure)

@@ -52,17 +52,19 @@ public sealed record ComposeOverride(string EnvironmentName, string FileName);
 /// <param name="EndpointName">Its endpoint, whose target port is proxied.</param>
 public sealed record IngressRoute(string PathPrefix, string Service, string EndpointName);
 
-/// <summary>The nginx entry service.</summary>
+/// <summary>The nginx entry service; the policy members are unset (compose's defaults) until the AppHost sets them.</summary>
 public sealed class IngressOptions
 {
-    /// <summary>Image of the entry service.</summary>
+    /// <summary>Image of the entry service (the generated configurations are written for nginx).</summary>
     public string Image { get; set; } = "nginx:1.27-alpine";
     /// <summary>Restart policy.</summary>
-    public RestartPolicy Restart { get; set; } = RestartPolicy.Always;
+    public RestartPolicy? Restart { get; set; }
     /// <summary>Resource limits.</summary>
-    public ResourceLimitsAnnotation Limits { get; set; } = new(0.5, 128);
+    public ResourceLimitsAnnotation? Limits { get; set; }
     /// <summary>Health-check timing.</summary>
-    public HealthCheckTimingAnnotation Timing { get; set; } = new(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5), 3);
+    public HealthCheckTimingAnnotation? Timing { get; set; }
+    /// <summary>Time between SIGTERM and SIGKILL.</summary>
+    public TimeSpan? StopGracePeriod { get; set; }
 }
 
 /// <summary>A per-service change applied last to the translated service (see PublishAsDockerComposeService).</summary>
