@@ -5,7 +5,7 @@ using Microsoft.Extensions.Configuration;
 namespace Ichrisbirch.AppHost;
 
 /// <summary>The wiring behind Program.cs: environment data, infrastructure mode and the services' contract.</summary>
-internal static class Extensions
+internal static partial class Extensions
 {
     /// <summary>Reads the environment's settings (appsettings.{Environment}.json) once and validates them.</summary>
     public static IchrisbirchSettings AddIchrisbirchSettings(this IDistributedApplicationBuilder builder)
@@ -18,7 +18,8 @@ internal static class Extensions
                 $"Unknown environment '{environment}'. Use Development, Testing or Production " +
                 "(--environment NAME, DOTNET_ENVIRONMENT or the launch profile).");
         }
-        builder.Configuration.AddEnvFile(builder.AppHostDirectory, environment);
+        // Publish models read only the checked-in appsettings*.json, so the published files are the same on every machine.
+        if (builder.ExecutionContext.IsRunMode) builder.Configuration.AddEnvFile(builder.AppHostDirectory, environment);
         var settings = IchrisbirchSettings.Read(builder.Configuration, environment);
         if (builder.ExecutionContext.IsRunMode)
         {
@@ -89,17 +90,24 @@ internal static class Extensions
         if (builder.ResolveInfrastructure(settings) == InfrastructureMode.Local)
         {
             var local = builder.AddLocalPostgres(name, password, Path.Combine(settings.DataRoot(), name),
-                    settings.PostgresPort, inMemory: !settings.PersistentData, binDirectory: settings.Local.PostgresBinDirectory)
+                    settings.PostgresPort, inMemory: !settings.PersistentData, binDirectory: settings.Local.PostgresBinDirectory, majorVersion: settings.PostgresVersion)
                 .WithDatabase(settings.Database)
                 .WithBackupCommands(settings.Database, Path.Combine(settings.DataRoot(), "backups"));
             return local.WithPostgresContract(local.Resource.PrimaryEndpoint, password, settings.Database);
         }
 
         var container = builder.AddPostgres(name, password: password, port: settings.PostgresPort)
-            .WithEnvironment("POSTGRES_DB", settings.Database);
-        // Publish: an explicit name keeps the manifest and the compose files machine-independent.
-        if (builder.ExecutionContext.IsPublishMode) container.WithDataVolume("postgres_data");
-        else if (settings.PersistentData) container.WithDataVolume();
+            .WithImageTag(settings.PostgresVersion)
+            .WithEnvironment("POSTGRES_DB", settings.Database)
+            .WithEndpoint("tcp", e => e.IsExternal = settings.HostPorts)
+            .WithHealthCheckShellCommand("pg_isready -U postgres -d ${POSTGRES_DB}")
+            .WithHealthCheckTiming(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10), retries: 5);
+        // The image's data folder: PostgreSQL 18 moved it up one level.
+        var dataTarget = int.Parse(settings.PostgresVersion.Split('.')[0], System.Globalization.CultureInfo.InvariantCulture) >= 18
+            ? "/var/lib/postgresql" : "/var/lib/postgresql/data";
+        // Publish: an explicit name keeps the manifest and the compose files machine-independent; no name: scratch data.
+        if (builder.ExecutionContext.IsPublishMode) container.WithVolume(settings.PersistentData ? $"{name}_data" : null, dataTarget);
+        else if (settings.PersistentData) container.WithVolume($"ichrisbirch-{settings.EnvironmentName.ToLowerInvariant()}-{name}-data", dataTarget);
         return container.WithPostgresContract(container.Resource.PrimaryEndpoint, password, settings.Database);
     }
 
@@ -115,78 +123,36 @@ internal static class Extensions
             return local.WithRedisContract(local.Resource.PrimaryEndpoint, password);
         }
 
-        var container = builder.AddRedis(name, settings.RedisPort, password);
-        if (builder.ExecutionContext.IsPublishMode) container.WithDataVolume("redis_data");
+        var container = builder.AddRedis(name, settings.RedisPort, password)
+            .WithImageTag(settings.RedisVersion)
+            .WithEndpoint("tcp", e => e.IsExternal = settings.HostPorts)
+            .WithHealthCheckShellCommand("redis-cli -a \"$REDIS_PASSWORD\" --no-auth-warning ping | grep PONG")
+            .WithHealthCheckTiming(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5), retries: 5);
+        if (builder.ExecutionContext.IsPublishMode && settings.PersistentData) container.WithDataVolume($"{name}_data");
+        else if (builder.ExecutionContext.IsPublishMode) container.WithVolume("/data");
         else if (settings.PersistentData) container.WithDataVolume();
         return container.WithRedisContract(container.Resource.PrimaryEndpoint, password);
     }
 
-    /// <summary>Serves the app as this environment says (port, uvicorn/flask or gunicorn, workers, reload).</summary>
-    public static IResourceBuilder<PythonAppResource> WithServer(this IResourceBuilder<PythonAppResource> builder, ServerSettings server)
-    {
-        builder.WithEndpoint("http", e => e.Port = server.Port);
-        if (server.Gunicorn) builder.WithGunicorn(server.Workers);
-        return builder.WithReload(server.Reload);
-    }
-
-    /// <summary>The api's contract: FASTAPI_HOST/PORT/PROTOCOL and the shared API key.</summary>
-    public static IResourceBuilder<PythonAppResource> WithApiSecretKey(this IResourceBuilder<PythonAppResource> builder, IResourceBuilder<ParameterResource> key)
-    {
-        var http = builder.Resource.GetEndpoint("http");
-        return builder.WithEnvironment("API_SECRET_KEY", key)
-            .WithServiceContract(env =>
-            {
-                env["FASTAPI_PROTOCOL"] = "http";
-                env["FASTAPI_HOST"] = http.Property(EndpointProperty.Host);
-                env["FASTAPI_PORT"] = http.Property(EndpointProperty.Port);
-                env["API_SECRET_KEY"] = key.Resource;
-            });
-    }
-
-    /// <summary>The app's contract (FLASK_HOST/PORT) and its session secret.</summary>
-    public static IResourceBuilder<PythonAppResource> WithFlaskSecretKey(this IResourceBuilder<PythonAppResource> builder, IResourceBuilder<ParameterResource> key)
-    {
-        var http = builder.Resource.GetEndpoint("http");
-        return builder.WithEnvironment("FLASK_SECRET_KEY", key)
-            .WithServiceContract(env =>
-            {
-                env["FLASK_HOST"] = http.Property(EndpointProperty.Host);
-                env["FLASK_PORT"] = http.Property(EndpointProperty.Port);
-            });
-    }
-
     /// <summary>
-    /// Writes through the app need a signed-in session: the one account's password (APP_ADMIN_PASSWORD), given to
-    /// the app alone, never to the services that reference it.
+    /// Serves the app as this environment says (port, uvicorn/flask or gunicorn, workers, reload); the port is
+    /// reachable from outside the stack when <paramref name="hostPort"/>. A reloading server is deployed with its live source.
     /// </summary>
-    public static IResourceBuilder<PythonAppResource> WithWritesBehindSignIn(this IResourceBuilder<PythonAppResource> builder, IResourceBuilder<ParameterResource> password)
-        => builder.WithEnvironment("APP_ADMIN_PASSWORD", password);
-
-    /// <summary>The scheduler's liveness endpoint (SCHEDULER_HEALTH_HOST/PORT) and job interval.</summary>
-    public static IResourceBuilder<PythonAppResource> WithSchedulerHealth(this IResourceBuilder<PythonAppResource> builder, IchrisbirchSettings settings, int containerPort = 8100)
+    public static IResourceBuilder<PythonAppResource> WithServer(this IResourceBuilder<PythonAppResource> builder, ServerSettings server, bool hostPort)
     {
-        var publish = builder.ApplicationBuilder.ExecutionContext.IsPublishMode;
-        builder.WithHttpEndpoint(targetPort: publish ? containerPort : null, name: "http", env: "SCHEDULER_HEALTH_PORT")
-               .WithEnvironment("SCHEDULER_HEALTH_HOST", publish ? "0.0.0.0" : "127.0.0.1");
-        if (settings.SchedulerIntervalSeconds is { } seconds)
-        {
-            builder.WithEnvironment("SCHEDULER_DECREASE_TASK_PRIORITY_SECONDS", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
-        var http = builder.Resource.GetEndpoint("http");
-        return builder.WithServiceContract(env =>
-        {
-            env["SCHEDULER_HEALTH_HOST"] = http.Property(EndpointProperty.Host);
-            env["SCHEDULER_HEALTH_PORT"] = http.Property(EndpointProperty.Port);
-        });
+        builder.WithEndpoint("http", e => { e.Port = server.Port; e.IsExternal = hostPort; });
+        if (server.Gunicorn) builder.WithGunicorn(server.Workers);
+        if (server.Reload && builder.ApplicationBuilder.ExecutionContext.IsPublishMode) builder.WithLiveSource(builder.Resource.AppDirectory, ImageWorkingDirectory);
+        return builder.WithReload(server.Reload).WithWebHealthTiming();
     }
 
     /// <summary>
     /// Testing only: runs the services' live pytest suite against the running stack once api, app and scheduler
-    /// are healthy, as the compose test override's test-runner did; its exit code is pytest's.
+    /// are healthy (run mode, and the published test override); its exit code is pytest's; never restarted.
     /// </summary>
     public static void AddTestRunner(this IDistributedApplicationBuilder builder, IchrisbirchSettings settings, params IResourceBuilder<IResource>[] stack)
     {
-        if (!settings.TestRunner || !builder.ExecutionContext.IsRunMode) return;
+        if (!settings.TestRunner) return;
 
         var runner = builder.AddPythonModule("test-runner", settings.ServicesDirectory, "pytest")
             .WithArgs(settings.TestRunnerArgs.Split(' ', StringSplitOptions.RemoveEmptyEntries))
@@ -197,26 +163,6 @@ internal static class Extensions
             runner.WithReferenceRelationship(service).WaitFor(service);
         }
     }
-
-    private static IResourceBuilder<T> WithPostgresContract<T>(this IResourceBuilder<T> builder, EndpointReference endpoint, IResourceBuilder<ParameterResource> password, string database)
-        where T : IResource
-        => builder.WithServiceContract(env =>
-        {
-            env["POSTGRES_HOST"] = endpoint.Property(EndpointProperty.Host);
-            env["POSTGRES_PORT"] = endpoint.Property(EndpointProperty.Port);
-            env["POSTGRES_DB"] = database;
-            env["POSTGRES_USERNAME"] = "postgres";
-            env["POSTGRES_PASSWORD"] = password.Resource;
-        });
-
-    private static IResourceBuilder<T> WithRedisContract<T>(this IResourceBuilder<T> builder, EndpointReference endpoint, IResourceBuilder<ParameterResource> password)
-        where T : IResource
-        => builder.WithServiceContract(env =>
-        {
-            env["REDIS_HOST"] = endpoint.Property(EndpointProperty.Host);
-            env["REDIS_PORT"] = endpoint.Property(EndpointProperty.Port);
-            env["REDIS_PASSWORD"] = password.Resource;
-        });
 
     /// <summary>Publish is always Containers; Auto asks the container runtime once.</summary>
     private static InfrastructureMode ResolveInfrastructure(this IDistributedApplicationBuilder builder, IchrisbirchSettings settings)

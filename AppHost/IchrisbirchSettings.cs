@@ -54,6 +54,12 @@ public sealed record IchrisbirchSettings
     public string Database { get; init; } = "ichrisbirch";
     /// <summary>Keep data across restarts (false: in memory, gone after stop).</summary>
     public bool PersistentData { get; init; } = true;
+    /// <summary>PostgreSQL major version of the container image (Containers mode, compose); Local mode checks its binaries against it.</summary>
+    public string PostgresVersion { get; init; } = "15";
+    /// <summary>Redis major version of the container image (Containers mode, compose).</summary>
+    public string RedisVersion { get; init; } = "7";
+    /// <summary>The fixed ports are reachable from outside the stack (published host ports); false: only the ingress is.</summary>
+    public bool HostPorts { get; init; } = true;
     /// <summary>Fixed host port of PostgreSQL.</summary>
     public int? PostgresPort { get; init; }
     /// <summary>Fixed host port of Redis.</summary>

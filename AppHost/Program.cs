@@ -1,44 +1,53 @@
 using Ichrisbirch.AppHost;
 
 var builder = DistributedApplication.CreateBuilder(args);
-var settings = builder.AddIchrisbirchSettings();
-
-var postgresPassword = builder.AddParameter("postgres-password", secret: true);
-var redisPassword = builder.AddParameter("redis-password", secret: true);
-var apiSecretKey = builder.AddParameter("api-secret-key", secret: true);
-var flaskSecretKey = builder.AddParameter("flask-secret-key", secret: true);
-var appAdminPassword = builder.AddParameter("app-admin-password", secret: true);
-
-var postgres = builder.AddPostgresServer("postgres", postgresPassword, settings)
-    .WithRestartPolicy(settings.RestartPolicy);
-var redis = builder.AddRedisServer("redis", redisPassword, settings)
-    .WithRestartPolicy(settings.RestartPolicy);
-
-var api = builder.AddUvicornApp("api", settings.ServicesDirectory, "ichrisbirch.wsgi_api:api")
-    .WithServiceDefaults()
-    .WithServer(settings.Api)
-    .WithRestartPolicy(settings.RestartPolicy)
-    .WithApiSecretKey(apiSecretKey)
-    .WithReference(postgres).WaitFor(postgres)
-    .WithReference(redis).WaitFor(redis);
-
-var app = builder.AddFlaskApp("app", settings.ServicesDirectory, "ichrisbirch.wsgi_app:app")
-    .WithServiceDefaults()
-    .WithServer(settings.App)
-    .WithRestartPolicy(settings.RestartPolicy)
-    .WithFlaskSecretKey(flaskSecretKey)
-    .WithWritesBehindSignIn(appAdminPassword)
-    .WithReference(api).WaitFor(api);
-
-var scheduler = builder.AddPythonModule("scheduler", settings.ServicesDirectory, "ichrisbirch.wsgi_scheduler")
-    .WithSchedulerHealth(settings)
-    .WithServiceDefaults()
-    .WithRestartPolicy(settings.RestartPolicy)
-    .WithReference(postgres).WaitFor(postgres)
-    .WithReference(api).WaitFor(api);
-
-builder.AddTestRunner(settings, postgres, redis, api, app, scheduler);
-
-builder.AddDockerComposeEnvironment("compose").WithIngress("/", app).WithIngress("/api/", api);
-
+Program.Ichrisbirch(builder);
 builder.Build().Run();
+
+internal partial class Program
+{
+    // The whole stack, read like a compose file. `dotnet run` builds it once; `aspire publish` builds it again for
+    // every published environment (Production, Development, Testing) and translates each model into compose.
+    internal static void Ichrisbirch(IDistributedApplicationBuilder builder)
+    {
+        var settings = builder.AddIchrisbirchSettings();
+
+        var postgresPassword = builder.AddParameter("postgres-password", secret: true);
+        var redisPassword = builder.AddParameter("redis-password", secret: true);
+        var apiSecretKey = builder.AddParameter("api-secret-key", secret: true);
+        var flaskSecretKey = builder.AddParameter("flask-secret-key", secret: true);
+    var appAdminPassword = builder.AddParameter("app-admin-password", secret: true);
+
+        var postgres = builder.AddPostgresServer("postgres", postgresPassword, settings)
+            .WithRestartPolicy(settings.RestartPolicy).WithResourceLimits(cpus: 1.0, memoryMiB: 1024);
+        var redis = builder.AddRedisServer("redis", redisPassword, settings)
+            .WithRestartPolicy(settings.RestartPolicy).WithResourceLimits(cpus: 0.5, memoryMiB: 256);
+
+        var api = builder.AddUvicornApp("api", settings.ServicesDirectory, "ichrisbirch.wsgi_api:api")
+            .WithServiceDefaults()
+            .WithServer(settings.Api, settings.HostPorts)
+            .WithRestartPolicy(settings.RestartPolicy).WithResourceLimits(cpus: 1.0, memoryMiB: 1024)
+            .WithApiSecretKey(apiSecretKey)
+            .WithReference(postgres).WaitFor(postgres)
+            .WithReference(redis).WaitFor(redis);
+
+        var app = builder.AddFlaskApp("app", settings.ServicesDirectory, "ichrisbirch.wsgi_app:app")
+            .WithServiceDefaults()
+            .WithServer(settings.App, settings.HostPorts)
+            .WithRestartPolicy(settings.RestartPolicy).WithResourceLimits(cpus: 1.0, memoryMiB: 1024)
+            .WithFlaskSecretKey(flaskSecretKey)
+        .WithWritesBehindSignIn(appAdminPassword)
+            .WithReference(api).WaitFor(api);
+
+        var scheduler = builder.AddPythonModule("scheduler", settings.ServicesDirectory, "ichrisbirch.wsgi_scheduler")
+            .WithSchedulerHealth(settings)
+            .WithServiceDefaults()
+            .WithRestartPolicy(settings.RestartPolicy).WithResourceLimits(cpus: 1.0, memoryMiB: 1024)
+            .WithReference(postgres).WaitFor(postgres)
+            .WithReference(api).WaitFor(api);
+
+        builder.AddTestRunner(settings, postgres, redis, api, app, scheduler);
+
+        builder.AddComposeDeployment(Ichrisbirch).WithIngress("/", app).WithIngress("/api/", api);
+    }
+}

@@ -80,9 +80,10 @@ public static class ServiceDefaultsExtensions
     public static IResourceBuilder<T> WithReferencedContracts<T>(this IResourceBuilder<T> builder)
         where T : IResourceWithEnvironment
     {
-        // Aspire's own connection-property variables (POSTGRES_URI, …) differ between container and local
-        // resources; the contract below is what the services read, the same in both.
-        builder.WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ConnectionString | ReferenceEnvironmentInjectionFlags.ServiceDiscovery);
+        // A reference injects the contract below and nothing else: Aspire's own ConnectionStrings__*, services__*
+        // and connection-property variables are not read by the services, and would hand the password to every
+        // referencing service (least privilege: each variable in the model is one a service reads).
+        builder.WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.None);
         return builder.WithEnvironment(async context =>
         {
             var referenced = builder.Resource.Annotations.OfType<ResourceRelationshipAnnotation>()

@@ -113,6 +113,26 @@ public class ModelTests
         Assert.DoesNotContain("APP_ADMIN_PASSWORD", scheduler.Keys);
     }
 
+    [Theory]
+    [InlineData("Local")]
+    [InlineData("Containers")]
+    public async Task A_reference_gives_only_the_contract_so_each_service_gets_only_the_secrets_wired_to_it(string mode)
+    {
+        var model = await ModelAsync("--environment", "Development", $"--Ichrisbirch:Infrastructure={mode}");
+        var env = new Dictionary<string, HashSet<string>>();
+        foreach (var service in new[] { "api", "app", "scheduler" })
+        {
+            env[service] = (await EnvironmentAsync(model.Resources.Single(r => r.Name == service))).Keys.ToHashSet();
+            Assert.DoesNotContain(env[service], k => k.StartsWith("ConnectionStrings__", StringComparison.Ordinal) || k.StartsWith("services__", StringComparison.Ordinal));
+        }
+        Assert.Superset(new HashSet<string> { "POSTGRES_PASSWORD", "REDIS_PASSWORD", "API_SECRET_KEY" }, env["api"]);
+        Assert.DoesNotContain("FLASK_SECRET_KEY", env["api"]);
+        Assert.Superset(new HashSet<string> { "FLASK_SECRET_KEY", "API_SECRET_KEY", "FASTAPI_HOST" }, env["app"]);
+        Assert.DoesNotContain(env["app"], k => k.StartsWith("POSTGRES_", StringComparison.Ordinal) || k.StartsWith("REDIS_", StringComparison.Ordinal));
+        Assert.Contains("POSTGRES_PASSWORD", env["scheduler"]);
+        Assert.DoesNotContain(env["scheduler"], k => k.StartsWith("REDIS_", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Auto_picks_containers_only_when_a_container_runtime_answers()
     {

@@ -11,7 +11,7 @@ apt_packages=(
   postgresql redis-server python3-venv python3-pip
   python3-fastapi python3-uvicorn python3-flask python3-sqlalchemy python3-psycopg python3-redis
   python3-apscheduler python3-httpx python3-pytest gunicorn
-  docker-compose python3-jsonschema python3-yaml
+  docker-compose python3-jsonschema python3-yaml nginx-light openssl
 )
 
 say() { printf 'bootstrap: %s\n' "$*"; }

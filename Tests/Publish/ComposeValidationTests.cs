@@ -1,13 +1,15 @@
+using System.Text.Json;
+
 namespace Ichrisbirch.Tests.Publish;
 
-/// <summary>The bundle is accepted by docker-compose and by the compose specification's JSON schema.</summary>
+/// <summary>The bundle is accepted by docker-compose and the compose-spec schema, and merged it is each environment's model.</summary>
 public class ComposeValidationTests(PublishedBundle bundle) : IClassFixture<PublishedBundle>
 {
-    private static readonly string[][] Combinations =
+    private static readonly (string Environment, string[] Files)[] Combinations =
     [
-        ["docker-compose.yml"],
-        ["docker-compose.yml", "docker-compose.dev.yml"],
-        ["docker-compose.yml", "docker-compose.test.yml"],
+        ("Production", ["docker-compose.yml"]),
+        ("Development", ["docker-compose.yml", "docker-compose.dev.yml"]),
+        ("Testing", ["docker-compose.yml", "docker-compose.test.yml"]),
     ];
 
     /// <summary>
@@ -16,24 +18,110 @@ public class ComposeValidationTests(PublishedBundle bundle) : IClassFixture<Publ
     /// </summary>
     private static readonly string Schema = Path.Combine(Publisher.RepoRoot, "Tests", "Publish", "compose-spec.schema.json");
 
-    [Fact]
-    public async Task Every_file_combination_passes_docker_compose_config()
+    /// <summary>.env.example with every secret filled, as a deployer would (the lines under a "secret" comment).</summary>
+    internal static IEnumerable<string> Filled(string directory)
+    {
+        var lines = File.ReadAllLines(Path.Combine(directory, ".env.example"));
+        for (var i = 0; i < lines.Length; i++)
+        {
+            if (!lines[i].Contains('=') || lines[i].StartsWith('#')) continue;
+            yield return lines[i].EndsWith('=') && i > 0 && lines[i - 1].Contains("(secret", StringComparison.Ordinal)
+                ? $"{lines[i]}filled-{lines[i].TrimEnd('=').ToLowerInvariant()}" : lines[i];
+        }
+    }
+
+    private static async Task<(int ExitCode, string Output)> ConfigAsync(string directory, string[] files, params string[] extra)
     {
         var compose = Publisher.RequireTool("docker-compose", "apt-get install -y docker-compose");
-        // .env from the example's placeholder values, as a user would start.
-        var env = File.ReadAllLines(Path.Combine(bundle.Directory, ".env.example")).Where(l => l.Contains('=') && !l.StartsWith('#'));
-        File.WriteAllLines(Path.Combine(bundle.Directory, ".env"), env);
+        var envFile = extra.SkipWhile(a => a != "--env-file").Take(2).ToArray();
+        return await Publisher.ExecAsync(compose,
+            [.. envFile, .. files.SelectMany(f => new[] { "-f", f }), "config", .. extra.Except(envFile)], directory);
+    }
+
+    [Fact]
+    public async Task Every_file_combination_passes_docker_compose_config_with_a_filled_env()
+    {
+        File.WriteAllLines(Path.Combine(bundle.Directory, ".env"), Filled(bundle.Directory));
         try
         {
-            foreach (var files in Combinations)
+            foreach (var (_, files) in Combinations)
             {
-                var (exit, output) = await Publisher.ExecAsync(compose, [.. files.SelectMany(f => new[] { "-f", f }), "config", "-q"], bundle.Directory);
+                var (exit, output) = await ConfigAsync(bundle.Directory, files, "-q");
                 Assert.True(exit == 0, $"docker-compose {string.Join(" -f ", files)} config: {output}");
             }
         }
         finally
         {
             File.Delete(Path.Combine(bundle.Directory, ".env"));
+        }
+    }
+
+    [Fact]
+    public async Task An_unchanged_copy_of_env_example_is_rejected_at_the_secret_guard_and_a_filled_copy_passes()
+    {
+        var example = Path.Combine(bundle.Directory, ".env.example");
+        Assert.Contains("\nPOSTGRES_PASSWORD=\n", File.ReadAllText(example)); // secrets start empty
+        var (exit, output) = await ConfigAsync(bundle.Directory, ["docker-compose.yml"], "-q", "--env-file", example);
+        Assert.NotEqual(0, exit);
+        Assert.Matches(@"set [A-Z_]+ in \.env", output);
+
+        var filled = Path.Combine(bundle.Directory, ".env.filled");
+        File.WriteAllLines(filled, Filled(bundle.Directory));
+        try
+        {
+            (exit, output) = await ConfigAsync(bundle.Directory, ["docker-compose.yml"], "-q", "--env-file", filled);
+            Assert.True(exit == 0, output);
+        }
+        finally
+        {
+            File.Delete(filled);
+        }
+    }
+
+    [Fact]
+    public async Task Merged_with_its_override_each_environment_gives_every_service_exactly_the_models_variables()
+    {
+        File.WriteAllLines(Path.Combine(bundle.Directory, ".env"), Filled(bundle.Directory));
+        try
+        {
+            foreach (var (environment, files) in Combinations)
+            {
+                var (exit, output) = await ConfigAsync(bundle.Directory, files);
+                Assert.True(exit == 0, output);
+                var merged = new YamlDotNet.Serialization.DeserializerBuilder().Build().Deserialize<Dictionary<object, object>>(output).Map("services");
+                var model = await ManifestEnvironmentAsync(environment);
+                var missing = model.Keys.Except(merged.Keys.Cast<string>()).ToList();
+                Assert.True(missing.Count == 0, $"{environment}: model resources without a service: {string.Join(' ', missing)}");
+                foreach (var (service, variables) in model)
+                {
+                    var composeVariables = ((Dictionary<object, object>)merged[service]).TryGetValue("environment", out var env)
+                        ? ((Dictionary<object, object>)env).Keys.Cast<string>() : [];
+                    Assert.True(variables.Order(StringComparer.Ordinal).SequenceEqual(composeVariables.Order(StringComparer.Ordinal)),
+                        $"{environment} {service}: model [{string.Join(' ', variables.Order())}] compose [{string.Join(' ', composeVariables.Order())}]");
+                }
+            }
+        }
+        finally
+        {
+            File.Delete(Path.Combine(bundle.Directory, ".env"));
+        }
+    }
+
+    /// <summary>The model of an environment as the Aspire manifest publisher writes it: each compute resource's variable names.</summary>
+    private static async Task<Dictionary<string, string[]>> ManifestEnvironmentAsync(string environment)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"manifest-{environment}-{Guid.NewGuid():N}.json");
+        try
+        {
+            await Publisher.RunAsync(["--operation", "publish", "--publisher", "manifest", "--output-path", path], environment);
+            using var manifest = JsonDocument.Parse(File.ReadAllText(path));
+            return manifest.RootElement.GetProperty("resources").EnumerateObject()
+                .Where(r => r.Value.GetProperty("type").GetString()!.StartsWith("container.", StringComparison.Ordinal))
+                .ToDictionary(r => r.Name, r => r.Value.TryGetProperty("env", out var env) ? env.EnumerateObject().Select(p => p.Name).ToArray() : []);
+        }
+        finally
+        {
+            File.Delete(path);
         }
     }
 

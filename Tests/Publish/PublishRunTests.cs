@@ -4,7 +4,7 @@ namespace Ichrisbirch.Tests.Publish;
 public class PublishRunTests
 {
     [Fact]
-    public async Task Publish_is_byte_identical_across_runs_environments_and_a_PATH_without_postgres_or_python()
+    public async Task Publish_is_byte_identical_across_runs_environments_settings_in_environment_variables_and_a_PATH_without_postgres_or_python()
     {
         // A PATH holding nothing but a link to dotnet: no postgres, redis, python or docker.
         var dotnetOnly = Directory.CreateTempSubdirectory("dotnet-only-path-").FullName;
@@ -12,7 +12,13 @@ public class PublishRunTests
         File.CreateSymbolicLink(Path.Combine(dotnetOnly, "dotnet"), (dotnet.ResolveLinkTarget(returnFinalTarget: true) ?? dotnet).FullName);
         var first = await Publisher.PublishAsync();
         var development = await Publisher.PublishAsync(environment: "Development", path: dotnetOnly);
-        var testing = await Publisher.PublishAsync(environment: "Testing");
+        // Publish-time models read only the checked-in appsettings*.json: machine settings change nothing.
+        var testing = await Publisher.PublishAsync(environment: "Testing", variables: new Dictionary<string, string>
+        {
+            ["Ichrisbirch__Database"] = "from_the_environment",
+            ["Ichrisbirch__PostgresVersion"] = "16",
+            ["Ichrisbirch__Api__Workers"] = "9",
+        });
         try
         {
             var expected = Snapshot(first);
@@ -43,6 +49,48 @@ public class PublishRunTests
         finally
         {
             File.Delete(fresh);
+        }
+    }
+
+    [Fact]
+    public async Task A_publish_the_model_cannot_satisfy_exits_1_with_one_line_naming_the_fix()
+    {
+        var output = Path.Combine(Publisher.RepoRoot, "services", $"out-{Guid.NewGuid():N}"); // inside the build context it copies
+        try
+        {
+            var dotnet = Publisher.RequireTool("dotnet", "install the .NET SDK");
+            var (exit, text) = await Publisher.ExecAsync(dotnet,
+                ["run", "--project", "AppHost", "--no-build", "--no-launch-profile", "--", "--operation", "publish", "--step", "publish", "--output-path", output], Publisher.RepoRoot);
+            Assert.Equal(1, exit);
+            var line = Assert.Single(text.Split('\n'), l => l.StartsWith("aspire publish (compose): ", StringComparison.Ordinal));
+            Assert.EndsWith("would overlap the build context " + Path.Combine(Publisher.RepoRoot, "services") + ": publish to another folder.", line);
+            Assert.DoesNotContain("   at ", text); // no stack trace
+        }
+        finally
+        {
+            if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Checked_in_compose_files_match_the_published_bundle()
+    {
+        const string command = "dotnet run --project AppHost --no-launch-profile -- --operation publish --step publish --output-path ../Tests/Publish/golden";
+        var golden = Path.Combine(Publisher.RepoRoot, "Tests", "Publish", "golden");
+        var fresh = await Publisher.PublishAsync();
+        try
+        {
+            foreach (var file in new[] { "docker-compose.yml", "docker-compose.dev.yml", "docker-compose.test.yml", ".env.example", Path.Combine("nginx", "http.conf"), Path.Combine("nginx", "https.conf") })
+            {
+                var checkedIn = Path.Combine(golden, file);
+                Assert.True(File.Exists(checkedIn), $"Tests/Publish/golden/{file} is missing; regenerate the golden files: {command}");
+                Assert.True(File.ReadAllText(checkedIn) == File.ReadAllText(Path.Combine(fresh, file)),
+                    $"Tests/Publish/golden/{file} differs from what publish writes; review the diff and regenerate: {command}");
+            }
+        }
+        finally
+        {
+            Directory.Delete(fresh, recursive: true);
         }
     }
 

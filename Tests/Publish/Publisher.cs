@@ -22,7 +22,7 @@ public static class Publisher
     /// <c>dotnet run --project AppHost --no-build --no-launch-profile -- --operation publish …</c>;
     /// <paramref name="environment"/> null removes DOTNET_ENVIRONMENT/ASPIRE_ENVIRONMENT (Production).
     /// </summary>
-    public static async Task<TimeSpan> RunAsync(string[] publishArgs, string? environment = null, string? path = null)
+    public static async Task<TimeSpan> RunAsync(string[] publishArgs, string? environment = null, string? path = null, IDictionary<string, string>? variables = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -36,6 +36,7 @@ public static class Publisher
         if (environment is not null) start.Environment["DOTNET_ENVIRONMENT"] = environment;
         if (path is not null) start.Environment["PATH"] = path;
         foreach (var (name, value) in Secrets) start.Environment[$"Parameters__{name}"] = value;
+        foreach (var (name, value) in variables ?? new Dictionary<string, string>()) start.Environment[name] = value;
 
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(start)!;
@@ -49,10 +50,10 @@ public static class Publisher
     }
 
     /// <summary>Publishes the compose bundle into a new temporary folder.</summary>
-    public static async Task<string> PublishAsync(string? environment = null, string? path = null)
+    public static async Task<string> PublishAsync(string? environment = null, string? path = null, IDictionary<string, string>? variables = null)
     {
         var output = Directory.CreateTempSubdirectory("compose-publish-").FullName;
-        await RunAsync(["--operation", "publish", "--step", "publish", "--output-path", output], environment, path);
+        await RunAsync(["--operation", "publish", "--step", "publish", "--output-path", output], environment, path, variables);
         return output;
     }
 

@@ -19,6 +19,9 @@ public sealed class ComposeFile
     /// <summary>Serialises the file as YAML with '\n' line ends (deterministic: member order is declaration order).</summary>
     public string ToYaml() => Serializer.Serialize(this);
 
+    /// <summary>Any part of a file as YAML, the same way (used to compare parts).</summary>
+    internal static string Serialize(object value) => Serializer.Serialize(value);
+
     private static readonly ISerializer Serializer = new SerializerBuilder()
         .WithNamingConvention(UnderscoredNamingConvention.Instance)
         .ConfigureDefaultValuesHandling(DefaultValuesHandling.OmitNull | DefaultValuesHandling.OmitEmptyCollections)

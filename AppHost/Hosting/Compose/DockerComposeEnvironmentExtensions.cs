@@ -6,32 +6,52 @@ namespace Aspire.Hosting;
 
 /// <summary>
 /// Docker Compose publishing, shaped like Aspire.Hosting.Docker (<c>AddDockerComposeEnvironment</c>,
-/// <c>PublishAsDockerComposeService</c>) and written on core Aspire.Hosting: <c>aspire publish -o DIR</c> writes
-/// the compose bundle into DIR through a step of the publish pipeline.
+/// <c>PublishAsDockerComposeService</c>, <c>ConfigureComposeFile</c>) and written on core Aspire.Hosting:
+/// <c>aspire publish -o DIR</c> writes the compose bundle into DIR through a step of the publish pipeline.
 /// </summary>
 public static class DockerComposeEnvironmentExtensions
 {
     /// <summary>
-    /// Publishes every container resource of the model (and every resource built from a Dockerfile) as a compose service.
-    /// In run mode this does nothing.
+    /// Publishes the application that <paramref name="topology"/> builds as a compose bundle: the model of each
+    /// published environment is built by <paramref name="topology"/> and translated. In run mode this does nothing.
     /// </summary>
-    public static IResourceBuilder<DockerComposeEnvironmentResource> AddDockerComposeEnvironment(this IDistributedApplicationBuilder builder, string name)
+    public static IResourceBuilder<DockerComposeEnvironmentResource> AddDockerComposeEnvironment(
+        this IDistributedApplicationBuilder builder, string name, Action<IDistributedApplicationBuilder> topology)
     {
-        var resource = new DockerComposeEnvironmentResource(name);
+        var resource = new DockerComposeEnvironmentResource(name, topology, builder.AppHostDirectory);
         if (!builder.ExecutionContext.IsPublishMode)
         {
             return builder.CreateResourceBuilder(resource);
         }
 
-        var appHostDirectory = builder.AppHostDirectory;
-        builder.Pipeline.AddStep($"publish-{name}", context => ComposePublisher.PublishAsync(resource, appHostDirectory, context),
-            requiredBy: WellKnownPipelineSteps.Publish);
+        if (!PublishedModels.IsPublishedModel(builder))
+        {
+            builder.Pipeline.AddStep($"publish-{name}", context => ComposePublishException.ReportAsOneLineAsync(context, () => ComposePublisher.PublishAsync(resource, context)),
+                requiredBy: WellKnownPipelineSteps.Publish);
+        }
         return builder.AddResource(resource).ExcludeFromManifest();
+    }
+
+    /// <summary>Writes the difference between <paramref name="environmentName"/>'s model and the base model to <paramref name="fileName"/>.</summary>
+    public static IResourceBuilder<DockerComposeEnvironmentResource> WithOverride(
+        this IResourceBuilder<DockerComposeEnvironmentResource> builder, string environmentName, string fileName)
+    {
+        builder.Resource.Overrides.Add(new ComposeOverride(environmentName, fileName));
+        return builder;
+    }
+
+    /// <summary>The command (in each service's own image) that probes an HTTP health endpoint; the URL is appended.</summary>
+    public static IResourceBuilder<DockerComposeEnvironmentResource> WithHttpProbeCommand(
+        this IResourceBuilder<DockerComposeEnvironmentResource> builder, params string[] command)
+    {
+        builder.Resource.HttpProbeCommand.Clear();
+        foreach (var part in command) builder.Resource.HttpProbeCommand.Add(part);
+        return builder;
     }
 
     /// <summary>
     /// Routes requests under <paramref name="pathPrefix"/> through nginx to <paramref name="service"/>'s endpoint;
-    /// nginx is then the only service with a host port in production.
+    /// nginx is then the public entry.
     /// </summary>
     public static IResourceBuilder<DockerComposeEnvironmentResource> WithIngress<T>(
         this IResourceBuilder<DockerComposeEnvironmentResource> builder, string pathPrefix, IResourceBuilder<T> service, string endpointName = "http")
@@ -41,11 +61,44 @@ public static class DockerComposeEnvironmentExtensions
         return builder;
     }
 
+    /// <summary>Sets the entry service's image and policy (restart, limits, health timing, stop grace period).</summary>
+    public static IResourceBuilder<DockerComposeEnvironmentResource> WithIngressOptions(
+        this IResourceBuilder<DockerComposeEnvironmentResource> builder, Action<IngressOptions> configure)
+    {
+        configure(builder.Resource.Ingress);
+        return builder;
+    }
+
+    /// <summary>Changes every translated compose file (base and each environment's, before the overrides are computed).</summary>
+    public static IResourceBuilder<DockerComposeEnvironmentResource> ConfigureComposeFile(
+        this IResourceBuilder<DockerComposeEnvironmentResource> builder, Action<ComposeFile> configure)
+    {
+        builder.Resource.FileCallbacks.Add(configure);
+        return builder;
+    }
+
     /// <summary>
-    /// Changes the production compose service published for this resource, after it was translated from the model
-    /// (the resource passed to <paramref name="configure"/> is the publish-mode one, e.g. a container built from a Dockerfile).
+    /// Changes the compose service translated from this resource, in every environment's translation (the resource
+    /// passed to <paramref name="configure"/> is the publish-mode one, e.g. a container built from a Dockerfile).
+    /// Publishing fails when the model has no compose environment.
     /// </summary>
     public static IResourceBuilder<T> PublishAsDockerComposeService<T>(this IResourceBuilder<T> builder, Action<IResource, Service> configure)
         where T : IResource
-        => builder.WithAnnotation(new DockerComposeServiceCustomizationAnnotation(configure));
+    {
+        var app = builder.ApplicationBuilder;
+        if (app.ExecutionContext.IsPublishMode && !PublishedModels.IsPublishedModel(app))
+        {
+            var resourceName = builder.Resource.Name;
+            app.Pipeline.AddStep($"check-compose-service-{resourceName}", context => ComposePublishException.ReportAsOneLineAsync(context, () =>
+            {
+                if (!context.Model.Resources.OfType<DockerComposeEnvironmentResource>().Any())
+                {
+                    throw new ComposePublishException(
+                        $"{resourceName}: PublishAsDockerComposeService needs a compose environment in the model; add builder.AddDockerComposeEnvironment(name, topology).");
+                }
+                return Task.CompletedTask;
+            }), requiredBy: WellKnownPipelineSteps.Publish);
+        }
+        return builder.WithAnnotation(new DockerComposeServiceCustomizationAnnotation(configure));
+    }
 }

@@ -26,9 +26,10 @@ public static class LocalPostgresBuilderExtensions
     /// <param name="port">The host port (null: any free port).</param>
     /// <param name="inMemory">Keep data in memory and discard it after stop (testing).</param>
     /// <param name="binDirectory">Folder of initdb and postgres; null searches the usual install paths and PATH.</param>
+    /// <param name="majorVersion">The pinned major version: the binaries and an existing data directory must have it.</param>
     public static IResourceBuilder<LocalPostgresResource> AddLocalPostgres(
         this IDistributedApplicationBuilder builder, string name, IResourceBuilder<ParameterResource> password,
-        string dataDirectory, int? port = null, bool inMemory = false, string? binDirectory = null)
+        string dataDirectory, int? port = null, bool inMemory = false, string? binDirectory = null, string? majorVersion = null)
     {
         var runAsPostgresUser = Environment.UserName == "root" && OperatingSystem.IsLinux();
         var binaries = FindBinDirectory(binDirectory);
@@ -79,6 +80,10 @@ public static class LocalPostgresBuilderExtensions
                     throw new LocalInfrastructureException(
                         $"{name}: PostgreSQL server binaries (initdb, postgres) not found{(binDirectory is null ? " under /usr/lib/postgresql/*/bin or on PATH" : $" in {binDirectory}")}. " +
                         "Install PostgreSQL (Debian: run scripts/bootstrap.sh or apt-get install postgresql) or set Ichrisbirch:Local:PostgresBinDirectory.");
+                }
+                if (majorVersion is not null && await VersionMismatchAsync(name, r.BinDirectory, r.DataDirectory, majorVersion, ct).ConfigureAwait(false) is { } mismatch)
+                {
+                    throw new LocalInfrastructureException(mismatch);
                 }
                 await PrepareDataDirectoryAsync(r, runAsPostgresUser, e.Services.GetRequiredService<ResourceLoggerService>().GetLogger(r), ct).ConfigureAwait(false);
             })
@@ -147,6 +152,28 @@ public static class LocalPostgresBuilderExtensions
             Timeout = 3,
             CommandTimeout = 3,
         }.ConnectionString;
+
+    /// <summary>Why the binaries or an existing data directory are not the pinned major version (null: they are).</summary>
+    internal static async Task<string?> VersionMismatchAsync(string name, string binDirectory, string dataDirectory, string majorVersion, CancellationToken ct)
+    {
+        var start = new ProcessStartInfo(Path.Combine(binDirectory, "postgres"), ["--version"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync(ct).ConfigureAwait(false); // "postgres (PostgreSQL) 15.14 (Debian …)"
+        await process.WaitForExitAsync(ct).ConfigureAwait(false);
+        var binaries = System.Text.RegularExpressions.Regex.Match(output, @"\)\s+(\d+)").Groups[1].Value;
+        if (binaries != majorVersion)
+        {
+            return $"{name}: the PostgreSQL binaries in {binDirectory} are version {binaries}, but the pinned major version is {majorVersion}; " +
+                   $"install PostgreSQL {majorVersion} (Debian: apt-get install postgresql-{majorVersion}) and point the bin directory at it, or change the pin.";
+        }
+        var versionFile = Path.Combine(dataDirectory, "PG_VERSION");
+        if (File.Exists(versionFile) && (await File.ReadAllTextAsync(versionFile, ct).ConfigureAwait(false)).Trim() is var data && data != majorVersion)
+        {
+            return $"{name}: the data directory {dataDirectory} was made by PostgreSQL {data}, but the pinned major version is {majorVersion}; " +
+                   $"move that folder away (or pg_upgrade it to {majorVersion}), or change the pin.";
+        }
+        return null;
+    }
 
     private static string? FindBinDirectory(string? configured)
     {

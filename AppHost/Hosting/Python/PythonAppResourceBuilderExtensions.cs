@@ -112,9 +112,9 @@ public static class PythonAppResourceBuilderExtensions
         else
         {
             python.PublishAsDockerFile(container => container
-                .WithDockerfile(appPath, "Dockerfile", stage: "production")
+                .WithDockerfile(appPath, "Dockerfile", stage: PythonPublishing.Stage(builder))
                 .WithEntrypoint("python")
-                .WithArgs(context => context.Args.AddRange(BuildArguments(resource, context.ExecutionContext))));
+                .WithArgs(context => context.Args.AddRange(PythonPublishing.Arguments(resource))));
         }
 
         return python;

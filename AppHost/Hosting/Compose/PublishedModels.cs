@@ -1,0 +1,75 @@
+using System.Runtime.CompilerServices;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.EnvironmentVariables;
+using Microsoft.Extensions.Configuration.Json;
+
+namespace Ichrisbirch.AppHost.Compose;
+
+/// <summary>One environment's model as the publisher sees it.</summary>
+/// <param name="EnvironmentName">Production, Development, …</param>
+/// <param name="Model">The resources the topology added.</param>
+/// <param name="Execution">Publish-mode execution context of that model.</param>
+internal sealed record PublishedModel(string EnvironmentName, DistributedApplicationModel Model, DistributedApplicationExecutionContext Execution);
+
+/// <summary>
+/// Builds the AppHost's model for an environment in publish mode, from the same topology code <c>dotnet run</c>
+/// uses, on a builder that reads only the checked-in configuration files of the AppHost folder: no environment
+/// variables, no user secrets, so the bundle is the same on every machine and whichever environment publishes.
+/// </summary>
+internal static class PublishedModels
+{
+    private static readonly ConditionalWeakTable<IDistributedApplicationBuilder, object> s_published = [];
+
+    /// <summary>True for a builder made here (its topology must not register publish steps again).</summary>
+    public static bool IsPublishedModel(IDistributedApplicationBuilder builder) => s_published.TryGetValue(builder, out _);
+
+    public static PublishedModel Build(DockerComposeEnvironmentResource environment, string environmentName)
+    {
+        var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions
+        {
+            Args = ["--operation", "publish", "--environment", environmentName, "--contentRoot", environment.AppHostDirectory],
+            ProjectDirectory = environment.AppHostDirectory,
+            DisableDashboard = true,
+        });
+        s_published.Add(builder, new object());
+
+        var sources = ((IConfigurationBuilder)builder.Configuration).Sources;
+        foreach (var source in sources.Where(IsMachineSpecific).ToList()) sources.Remove(source);
+
+        environment.Topology(builder);
+        return new(environmentName, new DistributedApplicationModel(builder.Resources), builder.ExecutionContext);
+    }
+
+    /// <summary>Environment variables and user secrets differ between machines; checked-in files do not.</summary>
+    private static bool IsMachineSpecific(IConfigurationSource source)
+        => source is EnvironmentVariablesConfigurationSource
+            || (source is JsonConfigurationSource json && string.Equals(json.Path, "secrets.json", StringComparison.OrdinalIgnoreCase));
+}
+
+/// <summary>The model cannot be published as it is; the message names the resource and the fix. Reported as one line.</summary>
+public sealed class ComposePublishException(string message) : Exception(message)
+{
+    /// <summary>None: the message is the whole story.</summary>
+    public override string? StackTrace => null;
+
+    /// <summary>
+    /// Runs a publish step; a <see cref="ComposePublishException"/> becomes one line on stderr, exit code 1 and a
+    /// stopped AppHost, instead of the pipeline's stack traces and exit code 0.
+    /// </summary>
+    internal static async Task ReportAsOneLineAsync(Aspire.Hosting.Pipelines.PipelineStepContext context, Func<Task> step)
+    {
+        try
+        {
+            await step().ConfigureAwait(false);
+        }
+        catch (ComposePublishException ex)
+        {
+            Console.Error.WriteLine($"aspire publish (compose): {ex.Message}");
+            Environment.ExitCode = 1;
+            Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
+                .GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>(context.Services).StopApplication();
+        }
+    }
+}

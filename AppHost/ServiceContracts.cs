@@ -1,0 +1,109 @@
+using Aspire.Hosting.ApplicationModel;
+
+namespace Ichrisbirch.AppHost;
+
+/// <summary>The services' configuration contract (what a reference gives) and how the stack is deployed.</summary>
+internal static partial class Extensions
+{
+    /// <summary>WORKDIR of services/Dockerfile.</summary>
+    private const string ImageWorkingDirectory = "/app";
+
+    /// <summary>How deployments probe a Python web service's /health.</summary>
+    private static IResourceBuilder<PythonAppResource> WithWebHealthTiming(this IResourceBuilder<PythonAppResource> builder)
+        => builder.WithHealthCheckTiming(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), retries: 3);
+
+    /// <summary>The api's contract: FASTAPI_HOST/PORT/PROTOCOL and the shared API key.</summary>
+    public static IResourceBuilder<PythonAppResource> WithApiSecretKey(this IResourceBuilder<PythonAppResource> builder, IResourceBuilder<ParameterResource> key)
+    {
+        var http = builder.Resource.GetEndpoint("http");
+        return builder.WithEnvironment("API_SECRET_KEY", key)
+            .WithServiceContract(env =>
+            {
+                env["FASTAPI_PROTOCOL"] = "http";
+                env["FASTAPI_HOST"] = http.Property(EndpointProperty.Host);
+                env["FASTAPI_PORT"] = http.Property(EndpointProperty.Port);
+                env["API_SECRET_KEY"] = key.Resource;
+            });
+    }
+
+    /// <summary>The app's contract (FLASK_HOST/PORT) and its session secret.</summary>
+    public static IResourceBuilder<PythonAppResource> WithFlaskSecretKey(this IResourceBuilder<PythonAppResource> builder, IResourceBuilder<ParameterResource> key)
+    {
+        var http = builder.Resource.GetEndpoint("http");
+        return builder.WithEnvironment("FLASK_SECRET_KEY", key)
+            .WithServiceContract(env =>
+            {
+                env["FLASK_HOST"] = http.Property(EndpointProperty.Host);
+                env["FLASK_PORT"] = http.Property(EndpointProperty.Port);
+            });
+    }
+
+    /// <summary>
+    /// Writes through the app need a signed-in session: the one account's password (APP_ADMIN_PASSWORD), given to
+    /// the app alone, never to the services that reference it.
+    /// </summary>
+    public static IResourceBuilder<PythonAppResource> WithWritesBehindSignIn(this IResourceBuilder<PythonAppResource> builder, IResourceBuilder<ParameterResource> password)
+        => builder.WithEnvironment("APP_ADMIN_PASSWORD", password);
+
+    /// <summary>The scheduler's liveness endpoint (SCHEDULER_HEALTH_HOST/PORT) and job interval.</summary>
+    public static IResourceBuilder<PythonAppResource> WithSchedulerHealth(this IResourceBuilder<PythonAppResource> builder, IchrisbirchSettings settings, int containerPort = 8100)
+    {
+        var publish = builder.ApplicationBuilder.ExecutionContext.IsPublishMode;
+        builder.WithHttpEndpoint(targetPort: publish ? containerPort : null, name: "http", env: "SCHEDULER_HEALTH_PORT")
+               .WithEnvironment("SCHEDULER_HEALTH_HOST", publish ? "0.0.0.0" : "127.0.0.1");
+        if (settings.SchedulerIntervalSeconds is { } seconds)
+        {
+            builder.WithEnvironment("SCHEDULER_DECREASE_TASK_PRIORITY_SECONDS", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        var http = builder.Resource.GetEndpoint("http");
+        return builder.WithWebHealthTiming().WithServiceContract(env =>
+        {
+            env["SCHEDULER_HEALTH_HOST"] = http.Property(EndpointProperty.Host);
+            env["SCHEDULER_HEALTH_PORT"] = http.Property(EndpointProperty.Port);
+        });
+    }
+
+    /// <summary>
+    /// <c>aspire publish</c>: docker-compose.yml from the Production model, docker-compose.dev.yml / .test.yml from
+    /// the Development / Testing models, health probes through the image's own probe, rotated json logs.
+    /// </summary>
+    public static IResourceBuilder<DockerComposeEnvironmentResource> AddComposeDeployment(this IDistributedApplicationBuilder builder, Action<IDistributedApplicationBuilder> topology)
+        => builder.AddDockerComposeEnvironment("compose", topology)
+            .WithOverride("Development", "docker-compose.dev.yml")
+            .WithOverride("Testing", "docker-compose.test.yml")
+            .WithHttpProbeCommand("python", "-m", "ichrisbirch.healthcheck")
+            .WithIngressOptions(nginx =>
+            {
+                nginx.Restart = RestartPolicy.Always;
+                nginx.Limits = new(Cpus: 0.5, MemoryMiB: 128);
+                nginx.Timing = new(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5), Retries: 3);
+                nginx.StopGracePeriod = TimeSpan.FromSeconds(10);
+            })
+            .ConfigureComposeFile(file =>
+            {
+                foreach (var service in file.Services.Values)
+                {
+                    service.Logging = new() { Driver = "json-file", Options = new(StringComparer.Ordinal) { ["max-size"] = "10m", ["max-file"] = "3" } };
+                }
+            });
+
+    private static IResourceBuilder<T> WithPostgresContract<T>(this IResourceBuilder<T> builder, EndpointReference endpoint, IResourceBuilder<ParameterResource> password, string database)
+        where T : IResource
+        => builder.WithServiceContract(env =>
+        {
+            env["POSTGRES_HOST"] = endpoint.Property(EndpointProperty.Host);
+            env["POSTGRES_PORT"] = endpoint.Property(EndpointProperty.Port);
+            env["POSTGRES_DB"] = database;
+            env["POSTGRES_USERNAME"] = "postgres";
+            env["POSTGRES_PASSWORD"] = password.Resource;
+        });
+
+    private static IResourceBuilder<T> WithRedisContract<T>(this IResourceBuilder<T> builder, EndpointReference endpoint, IResourceBuilder<ParameterResource> password)
+        where T : IResource
+        => builder.WithServiceContract(env =>
+        {
+            env["REDIS_HOST"] = endpoint.Property(EndpointProperty.Host);
+            env["REDIS_PORT"] = endpoint.Property(EndpointProperty.Port);
+            env["REDIS_PASSWORD"] = password.Resource;
+        });
+}
