@@ -183,6 +183,7 @@ internal static class Extensions
             .WithArgs(settings.TestRunnerArgs.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .WithServiceDefaults()
             .WithRestartPolicy(RestartPolicy.No);
+        if (settings.ExitWithTestRunner) runner.WithApplicationExitOnCompletion();
         foreach (var service in stack)
         {
             runner.WithReferenceRelationship(service).WaitFor(service);

@@ -2,6 +2,7 @@ using Ichrisbirch.AppHost;
 
 var builder = DistributedApplication.CreateBuilder(args);
 var settings = builder.AddIchrisbirchSettings();
+builder.AddSupervisor(); // restarts what exits on its own, as each resource's restart policy says
 
 var postgresPassword = builder.AddParameter("postgres-password", secret: true);
 var redisPassword = builder.AddParameter("redis-password", secret: true);

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Ichrisbirch.Tests.EndToEnd;
+
+/// <summary>One Testing stack shared by the fault-injection tests of a class, with the habits they wrote.</summary>
+public sealed class FaultStack : IAsyncLifetime
+{
+    public const string ApiKey = "testing-api-secret-key";
+
+    private Stack? _stack;
+
+    public Stack Stack => _stack ?? throw new InvalidOperationException("not started");
+
+    /// <summary>Every habit the tests created through the api and got a 201 for: name → category.</summary>
+    public Dictionary<string, string> Written { get; } = [];
+
+    public async Task InitializeAsync()
+    {
+        _stack = await Stack.StartAsync("--Ichrisbirch:TestRunner=false");
+        await _stack.WaitHealthyAsync(Stack.Services);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_stack is not null) await _stack.DisposeAsync();
+    }
+
+    public HttpClient Api()
+    {
+        var api = Stack.Client("api");
+        api.DefaultRequestHeaders.Add("X-API-Key", ApiKey);
+        return api;
+    }
+
+    public async Task<HttpResponseMessage> WriteAsync(HttpClient api, string category = "mind")
+    {
+        var name = $"Fault {Guid.NewGuid():N}";
+        var response = await api.PostAsJsonAsync("/habits/", new { name, category });
+        if (response.StatusCode == HttpStatusCode.Created)
+        {
+            lock (Written) Written[name] = category;
+        }
+        return response;
+    }
+
+    /// <summary>Every habit written so far is listed by the api, with its category, exactly once.</summary>
+    public async Task AssertEverythingWrittenIsThereAsync(HttpClient api)
+    {
+        var habits = (await api.GetFromJsonAsync<JsonElement[]>("/habits/"))!
+            .Select(h => (Name: h.GetProperty("name").GetString()!, Category: h.GetProperty("category").GetString()!))
+            .ToList();
+        KeyValuePair<string, string>[] written;
+        lock (Written) written = [.. Written];
+        var missing = written.Where(w => !habits.Contains((w.Key, w.Value))).Select(w => w.Key).ToList();
+        Assert.True(missing.Count == 0, $"{missing.Count} of {written.Length} written habits missing: {string.Join(", ", missing.Take(5))}");
+        var duplicated = habits.Where(h => h.Name.StartsWith("Fault ", StringComparison.Ordinal)).GroupBy(h => h.Name).Where(g => g.Count() > 1).ToList();
+        Assert.Empty(duplicated);
+    }
+
+    public int Pid(string resource)
+    {
+        Assert.True(Stack.Notifications.TryGetCurrentState(resource, out var e), $"{resource} unknown");
+        return Convert.ToInt32(e.Snapshot.Properties.Single(p => p.Name == "executable.pid").Value, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>SIGKILLs every process of <paramref name="resource"/> (its process and all descendants) at once.</summary>
+    public int Kill(string resource)
+    {
+        var pid = Pid(resource);
+        foreach (var p in Processes.WithDescendants([pid]))
+        {
+            try { Process.GetProcessById(p).Kill(); } // SIGKILL on Linux
+            catch (ArgumentException) { } // already gone
+            catch (InvalidOperationException) { }
+        }
+        return pid;
+    }
+
+    /// <summary>Waits until <paramref name="resource"/> runs a process other than <paramref name="killedPid"/> and is healthy.</summary>
+    public async Task WaitRestartedAsync(string resource, int killedPid, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await Stack.Notifications.WaitForResourceAsync(resource, e =>
+                e.Snapshot.State?.Text == KnownResourceStates.Running
+                && e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy
+                && e.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is { } pid
+                && Convert.ToInt32(pid, CultureInfo.InvariantCulture) != killedPid, cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"{resource} not running and healthy again within {timeout.TotalSeconds} s of the kill. States: {await Stack.DescribeAsync()}");
+        }
+    }
+
+    public string Property(string resource, string name)
+        => Stack.Notifications.TryGetCurrentState(resource, out var e) ? e.Snapshot.Properties.FirstOrDefault(p => p.Name == name)?.Value?.ToString() ?? "" : "";
+}
