@@ -37,4 +37,33 @@ public class FaultInjectionTests(FaultStack fixture, ITestOutputHelper output) :
         Assert.Equal(HttpStatusCode.Created, (await fixture.WriteAsync(api)).StatusCode);
         await fixture.AssertEverythingWrittenIsThereAsync(api);
     }
+
+    [Fact]
+    public async Task Redis_stopped_by_the_user_stays_down_the_api_serves_reads_and_writes_and_the_first_read_after_shows_every_write()
+    {
+        var api = fixture.Api();
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/habits/")).StatusCode); // warm the cache
+        var restartsBefore = fixture.Property("redis", "supervisor.restarts");
+
+        await fixture.CommandAsync("redis", KnownResourceCommands.StopCommand);
+        var stopped = await fixture.WaitStoppedAsync("redis", TimeSpan.FromSeconds(30));
+
+        for (var i = 0; i < 3; i++) Assert.Equal(HttpStatusCode.Created, (await fixture.WriteAsync(api)).StatusCode);
+        using (var read = await api.GetAsync("/habits/"))
+        {
+            Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+            // TODO(lead): once the api answers "X-Cache: bypass" while Redis is down (issue #12, services part), assert it unconditionally.
+            if (read.Headers.TryGetValues("X-Cache", out var cache) && cache.Contains("bypass")) Assert.Equal("bypass", cache.Single());
+        }
+        await fixture.AssertEverythingWrittenIsThereAsync(api);
+
+        // A stop the user asked for is not undone: well past the first backoff, redis is still down.
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        Assert.Equal(stopped, fixture.Stack.Notifications.TryGetCurrentState("redis", out var e) ? e.Snapshot.State?.Text : null);
+        Assert.Equal(restartsBefore, fixture.Property("redis", "supervisor.restarts"));
+
+        await fixture.CommandAsync("redis", KnownResourceCommands.StartCommand);
+        await fixture.Stack.WaitHealthyAsync(Stack.Services, RecoveryBound);
+        await fixture.AssertEverythingWrittenIsThereAsync(api); // the first read after the outage
+    }
 }

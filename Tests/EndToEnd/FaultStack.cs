@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Ichrisbirch.Tests.EndToEnd;
 
@@ -95,6 +96,30 @@ public sealed class FaultStack : IAsyncLifetime
         catch (OperationCanceledException)
         {
             throw new TimeoutException($"{resource} not running and healthy again within {timeout.TotalSeconds} s of the kill. States: {await Stack.DescribeAsync()}");
+        }
+    }
+
+    /// <summary>Runs a dashboard command (Stop, Start, Restart) on a resource, as a user would.</summary>
+    public async Task CommandAsync(string resource, string command)
+    {
+        var model = Stack.App.Services.GetRequiredService<DistributedApplicationModel>();
+        var result = await Stack.App.Services.GetRequiredService<ResourceCommandService>()
+            .ExecuteCommandAsync(model.Resources.Single(r => r.Name == resource), command);
+        Assert.True(result.Success, $"{command} {resource}: {result.Message}");
+    }
+
+    /// <summary>Waits for a terminal state and returns it.</summary>
+    public async Task<string> WaitStoppedAsync(string resource, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            var e = await Stack.Notifications.WaitForResourceAsync(resource, e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), cts.Token);
+            return e.Snapshot.State!.Text;
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"{resource} not stopped within {timeout.TotalSeconds} s: {Stack.State(resource)}");
         }
     }
 

@@ -20,13 +20,14 @@ internal sealed class ResourceSupervisor(IResource resource, SupervisorOptions o
     private int _consecutive;
     private int _restarts;
     private CancellationTokenSource? _pending;
+    private readonly HashSet<ResourceCommandAnnotation> _wrapped = [];
 
     public IResource Resource { get; } = resource;
 
     /// <summary>Wraps the dashboard's Stop/Start/Restart commands so that a stop the user asked for is remembered.</summary>
     public void InterceptUserCommands()
     {
-        foreach (var command in Resource.Annotations.OfType<ResourceCommandAnnotation>().ToList())
+        foreach (var command in Resource.Annotations.OfType<ResourceCommandAnnotation>().Where(c => !_wrapped.Contains(c)).ToList())
         {
             Func<ExecuteCommandContext, Task<ExecuteCommandResult>>? wrapped = null;
             if (command.Name == KnownResourceCommands.StopCommand)
@@ -48,9 +49,11 @@ internal sealed class ResourceSupervisor(IResource resource, SupervisorOptions o
             }
             if (wrapped is null) continue;
             Resource.Annotations.Remove(command);
-            Resource.Annotations.Add(new ResourceCommandAnnotation(command.Name, command.DisplayName, command.UpdateState, wrapped,
+            var replacement = new ResourceCommandAnnotation(command.Name, command.DisplayName, command.UpdateState, wrapped,
                 command.DisplayDescription, command.Arguments, command.ConfirmationMessage, command.IconName, command.IconVariant, command.IsHighlighted,
-                command.Visibility, command.ValidateArguments));
+                command.Visibility, command.ValidateArguments);
+            _wrapped.Add(replacement);
+            Resource.Annotations.Add(replacement);
         }
     }
 

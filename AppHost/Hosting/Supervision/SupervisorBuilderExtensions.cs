@@ -33,7 +33,8 @@ public static class SupervisorBuilderExtensions
                 .ToList();
             foreach (var supervisor in supervisors)
             {
-                supervisor.InterceptUserCommands();
+                // DCP adds the lifecycle commands after BeforeStartEvent: wrap them before each start (idempotent).
+                builder.Eventing.Subscribe<BeforeResourceStartedEvent>(supervisor.Resource, (_, _) => { supervisor.InterceptUserCommands(); return Task.CompletedTask; });
                 builder.Eventing.Subscribe<ResourceStoppedEvent>(supervisor.Resource, (stopped, _) => supervisor.OnStoppedAsync(stopped.ResourceEvent.Snapshot));
             }
             return Task.CompletedTask;
