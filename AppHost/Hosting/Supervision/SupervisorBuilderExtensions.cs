@@ -1,7 +1,5 @@
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Aspire.Hosting;
 
@@ -44,22 +42,15 @@ public static class SupervisorBuilderExtensions
 
     /// <summary>
     /// When this run-once resource finishes, the AppHost stops every resource and exits with the resource's exit code
-    /// (1 when it failed to start), as <c>docker compose up --exit-code-from</c> does.
+    /// (1 when it failed to start), as <c>docker compose up --exit-code-from</c> does. Its output is copied to the AppHost console.
     /// </summary>
     public static IResourceBuilder<T> WithApplicationExitOnCompletion<T>(this IResourceBuilder<T> builder)
         where T : IResource
     {
         if (!builder.ApplicationBuilder.ExecutionContext.IsRunMode) return builder;
-        builder.ApplicationBuilder.Eventing.Subscribe<ResourceStoppedEvent>(builder.Resource, (e, _) =>
-        {
-            var snapshot = e.ResourceEvent.Snapshot;
-            var exitCode = snapshot.State?.Text == KnownResourceStates.FailedToStart ? 1 : snapshot.ExitCode ?? 1;
-            e.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SupervisorBuilderExtensions).Namespace + ".Supervision")
-                .LogInformation("{Resource} finished with exit code {ExitCode}: stopping the application", builder.Resource.Name, exitCode);
-            Environment.ExitCode = exitCode;
-            e.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
-            return Task.CompletedTask;
-        });
+        var exit = new CompletionExit(builder.Resource);
+        builder.ApplicationBuilder.Eventing.Subscribe<BeforeResourceStartedEvent>(builder.Resource, (e, _) => { exit.ForwardOutput(e.Services); return Task.CompletedTask; });
+        builder.ApplicationBuilder.Eventing.Subscribe<ResourceStoppedEvent>(builder.Resource, (e, _) => exit.OnStoppedAsync(e.Services, e.ResourceEvent.Snapshot));
         return builder;
     }
 }
