@@ -66,4 +66,54 @@ public class FaultInjectionTests(FaultStack fixture, ITestOutputHelper output) :
         await fixture.Stack.WaitHealthyAsync(Stack.Services, RecoveryBound);
         await fixture.AssertEverythingWrittenIsThereAsync(api); // the first read after the outage
     }
+
+    [Fact]
+    public async Task Under_load_an_api_kill_loses_no_acknowledged_write_and_errors_fall_only_inside_the_restart_window()
+    {
+        var duration = TimeSpan.FromSeconds(20);
+        var clock = Stopwatch.StartNew();
+        var errors = new System.Collections.Concurrent.ConcurrentBag<(TimeSpan At, string What)>();
+        var successes = new System.Collections.Concurrent.ConcurrentBag<TimeSpan>();
+        using var api = fixture.Api();
+        using var app = fixture.Stack.Client("app");
+        api.Timeout = app.Timeout = TimeSpan.FromSeconds(15);
+
+        async Task WorkAsync(string what, Func<Task<HttpResponseMessage>> request)
+        {
+            while (clock.Elapsed < duration)
+            {
+                try
+                {
+                    using var response = await request();
+                    if (response.IsSuccessStatusCode) successes.Add(clock.Elapsed);
+                    else errors.Add((clock.Elapsed, $"{what} {(int)response.StatusCode}"));
+                }
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+                {
+                    errors.Add((clock.Elapsed, $"{what} {ex.GetType().Name}"));
+                }
+                await Task.Delay(100);
+            }
+        }
+
+        var workers = new List<Task>();
+        for (var i = 0; i < 2; i++) workers.Add(WorkAsync("api POST", () => fixture.WriteAsync(api)));
+        for (var i = 0; i < 2; i++) workers.Add(WorkAsync("api GET", () => api.GetAsync("/habits/")));
+        for (var i = 0; i < 2; i++) workers.Add(WorkAsync("app GET", () => app.GetAsync("/habits/")));
+
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        var killedAt = clock.Elapsed;
+        var killed = fixture.Kill("api");
+        await fixture.WaitRestartedAsync("api", killed, RecoveryBound);
+        var recoveredAt = clock.Elapsed;
+        await Task.WhenAll(workers);
+
+        output.WriteLine($"api killed at {killedAt.TotalSeconds:0.0} s, healthy at {recoveredAt.TotalSeconds:0.0} s; {successes.Count} successes, {errors.Count} errors");
+        var window = (From: killedAt, To: recoveredAt + TimeSpan.FromSeconds(2)); // in-flight requests and the health poll interval
+        var outside = errors.Where(e => e.At < window.From || e.At > window.To).ToList();
+        Assert.True(outside.Count == 0, $"errors outside the restart window {window.From.TotalSeconds:0.0}-{window.To.TotalSeconds:0.0} s: " +
+            string.Join(", ", outside.Take(10).Select(e => $"{e.What} at {e.At.TotalSeconds:0.0} s")));
+        Assert.Contains(successes, s => s > window.To); // the load went on after the restart
+        await fixture.AssertEverythingWrittenIsThereAsync(api);
+    }
 }
