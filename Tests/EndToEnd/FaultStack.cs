@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Ichrisbirch.Tests.EndToEnd;
 
@@ -48,18 +49,40 @@ public sealed class FaultStack : IAsyncLifetime
         return response;
     }
 
-    /// <summary>Every habit written so far is listed by the api, with its category, exactly once.</summary>
-    public async Task AssertEverythingWrittenIsThereAsync(HttpClient api)
+    /// <summary>
+    /// Every habit written so far (got a 201) is in the database with its category, exactly once; with <paramref name="api"/>,
+    /// the api's list shows them too.
+    /// </summary>
+    public async Task AssertEverythingWrittenIsThereAsync(HttpClient? api)
     {
-        var habits = (await api.GetFromJsonAsync<JsonElement[]>("/habits/"))!
-            .Select(h => (Name: h.GetProperty("name").GetString()!, Category: h.GetProperty("category").GetString()!))
-            .ToList();
         KeyValuePair<string, string>[] written;
         lock (Written) written = [.. Written];
-        var missing = written.Where(w => !habits.Contains((w.Key, w.Value))).Select(w => w.Key).ToList();
-        Assert.True(missing.Count == 0, $"{missing.Count} of {written.Length} written habits missing: {string.Join(", ", missing.Take(5))}");
-        var duplicated = habits.Where(h => h.Name.StartsWith("Fault ", StringComparison.Ordinal)).GroupBy(h => h.Name).Where(g => g.Count() > 1).ToList();
-        Assert.Empty(duplicated);
+
+        var rows = new List<(string Name, string Category)>();
+        var connectionString = await Stack.App.GetConnectionStringAsync("postgres");
+        await using (var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Database = "ichrisbirch_test", Pooling = false }.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var query = new NpgsqlCommand("SELECT name, category FROM habits.habits WHERE name LIKE 'Fault %'", connection);
+            await using var reader = await query.ExecuteReaderAsync();
+            while (await reader.ReadAsync()) rows.Add((reader.GetString(0), reader.GetString(1)));
+        }
+        AssertSame("database", rows);
+
+        if (api is null) return;
+        var listed = (await api.GetFromJsonAsync<JsonElement[]>("/habits/"))!
+            .Select(h => (Name: h.GetProperty("name").GetString()!, Category: h.GetProperty("category").GetString()!))
+            .Where(h => h.Name.StartsWith("Fault ", StringComparison.Ordinal))
+            .ToList();
+        AssertSame("api /habits/", listed);
+
+        void AssertSame(string where, List<(string Name, string Category)> found)
+        {
+            var missing = written.Where(w => !found.Contains((w.Key, w.Value))).Select(w => w.Key).ToList();
+            Assert.True(missing.Count == 0, $"{where}: {missing.Count} of {written.Length} acknowledged habits missing: {string.Join(", ", missing.Take(5))}");
+            var duplicated = found.GroupBy(h => h.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+            Assert.True(duplicated.Count == 0, $"{where}: duplicated {string.Join(", ", duplicated.Take(5))}");
+        }
     }
 
     public int Pid(string resource)
