@@ -76,9 +76,9 @@ internal sealed class ResourceSupervisor(IResource resource, SupervisorOptions o
         var state = snapshot.State?.Text;
         var exitCode = snapshot.ExitCode;
         string? verdict = null;
-        TimeSpan delay;
-        int attempt;
-        CancellationTokenSource pending;
+        var delay = TimeSpan.Zero;
+        var attempt = 0;
+        CancellationTokenSource? pending = null;
         lock (_gate)
         {
             if (_appStopping.IsCancellationRequested || _stopRequested) return;
@@ -97,9 +97,6 @@ internal sealed class ResourceSupervisor(IResource resource, SupervisorOptions o
             if (verdict is not null)
             {
                 _console.LogWarning("{Resource} {Verdict}", Resource.Name, verdict);
-                pending = null!;
-                delay = default;
-                attempt = 0;
             }
             else
             {
@@ -120,7 +117,7 @@ internal sealed class ResourceSupervisor(IResource resource, SupervisorOptions o
         _console.LogWarning("{Resource} exited ({State}, exit code {ExitCode}); restart {Attempt} in {Delay:0.#} s",
             Resource.Name, state, exitCode?.ToString(CultureInfo.InvariantCulture) ?? "none", attempt, delay.TotalSeconds);
         await PublishAsync(exitCode, $"restarting in {delay.TotalSeconds:0.#} s (restart {attempt})").ConfigureAwait(false);
-        _ = RestartAfterAsync(delay, exitCode, attempt, pending);
+        _ = RestartAfterAsync(delay, exitCode, attempt, pending!);
     }
 
     private async Task RestartAfterAsync(TimeSpan delay, int? exitCode, int attempt, CancellationTokenSource pending)
