@@ -14,7 +14,7 @@ public class FaultAppHostKillTests(ITestOutputHelper output)
     private static readonly string Repo = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../.."));
 
     [Fact]
-    public async Task A_killed_apphost_leaves_no_process_within_ten_seconds_and_the_next_start_has_every_write()
+    public async Task A_killed_apphost_leaves_no_process_within_ten_seconds_and_the_next_start_has_every_write_until_a_sigterm_stops_it()
     {
         using var data = new ScratchDirectory();
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(data.Path, (UnixFileMode)0b111_101_101); // the postgres user must reach it
@@ -64,6 +64,16 @@ public class FaultAppHostKillTests(ITestOutputHelper output)
             await WaitAnswersAsync(api, appPort, second, secondLog);
             var names = (await api.GetFromJsonAsync<JsonElement[]>("/habits/"))!.Select(h => h.GetProperty("name").GetString()).ToList();
             Assert.All(written, w => Assert.Contains(w, names));
+
+            // SIGTERM is a stop the user asked for: the supervisor restarts nothing, and nothing is left.
+            var stack = Processes.WithDescendants(DcpOf(second.Id));
+            await StopAsync(second);
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < TimeSpan.FromSeconds(10) && stack.Any(Processes.IsAlive)) await Task.Delay(100);
+            Assert.True(second.ExitCode == 0, $"AppHost exit code after SIGTERM: {second.ExitCode}");
+            Assert.DoesNotContain(" restart 1 in ", secondLog.ToString(), StringComparison.Ordinal);
+            var alive = stack.Where(Processes.IsAlive).ToList();
+            Assert.True(alive.Count == 0, $"still running after the AppHost stopped: {string.Join(", ", alive.Select(Processes.Describe))}");
         }
         finally
         {
