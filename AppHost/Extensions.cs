@@ -158,6 +158,7 @@ internal static partial class Extensions
             .WithArgs(settings.TestRunnerArgs.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .WithServiceDefaults()
             .WithRestartPolicy(RestartPolicy.No);
+        if (settings.ExitWithTestRunner) runner.WithApplicationExitOnCompletion();
         foreach (var service in stack)
         {
             runner.WithReferenceRelationship(service).WaitFor(service);

@@ -74,6 +74,8 @@ public sealed record IchrisbirchSettings
     public bool TestRunner { get; init; }
     /// <summary>pytest arguments of the test-runner.</summary>
     public string TestRunnerArgs { get; init; } = "tests/live";
+    /// <summary>When the test-runner finishes, stop the AppHost and exit with pytest's status (scripts/test-run.sh).</summary>
+    public bool ExitWithTestRunner { get; init; }
     /// <summary>Local-mode locations.</summary>
     public LocalSettings Local { get; init; } = new();
     /// <summary>Restart policy of the long-running services (run-mode supervisor and published <c>restart:</c>).</summary>

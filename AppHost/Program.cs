@@ -11,6 +11,7 @@ internal partial class Program
     internal static void Ichrisbirch(IDistributedApplicationBuilder builder)
     {
         var settings = builder.AddIchrisbirchSettings();
+        builder.AddSupervisor(); // restarts what exits on its own, as each resource's restart policy says
 
         var postgresPassword = builder.AddParameter("postgres-password", secret: true);
         var redisPassword = builder.AddParameter("redis-password", secret: true);

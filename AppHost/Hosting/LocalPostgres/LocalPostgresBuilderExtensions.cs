@@ -140,7 +140,8 @@ public static class LocalPostgresBuilderExtensions
     private static IEnumerable<string> ServerArguments(LocalPostgresResource resource)
     {
         string[] common = ["-D", resource.DataDirectory, "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "logging_collector=off"];
-        string[] durabilityOff = ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"];
+        // No fsync: tmpfs has nothing to flush to. Commits stay synchronous: a killed server must not lose acknowledged writes.
+        string[] durabilityOff = ["-c", "fsync=off", "-c", "full_page_writes=off"];
         return resource.InMemory ? common.Concat(durabilityOff) : common;
     }
 
