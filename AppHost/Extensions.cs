@@ -20,6 +20,13 @@ internal static class Extensions
         }
         builder.Configuration.AddEnvFile(builder.AppHostDirectory, environment);
         var settings = IchrisbirchSettings.Read(builder.Configuration, environment);
+        builder.ConfigurePythonHosting(python =>
+        {
+            python.SetupHint = "run scripts/bootstrap.sh";
+            python.BaseInterpreter = settings.PythonInterpreter; // Debian's, with the python3-* packages
+            python.SystemSitePackages = true;
+            python.InstallArgs.Add("--no-deps"); // requirements.txt is the complete closure, see its header
+        });
         if (builder.ExecutionContext.IsRunMode)
         {
             builder.Eventing.Subscribe<BeforeStartEvent>(async (e, ct) =>
@@ -119,16 +126,17 @@ internal static class Extensions
         return container.WithRedisContract(container.Resource.PrimaryEndpoint, password);
     }
 
-    /// <summary>Serves the app as this environment says (port, uvicorn/flask or gunicorn, workers, reload).</summary>
-    public static IResourceBuilder<PythonAppResource> WithServer(this IResourceBuilder<PythonAppResource> builder, ServerSettings server)
+    /// <summary>Serves the app as this environment says (port, uvicorn/flask or gunicorn, workers, reload, debugpy).</summary>
+    public static IResourceBuilder<T> WithServer<T>(this IResourceBuilder<T> builder, ServerSettings server) where T : PythonAppResource
     {
         builder.WithEndpoint("http", e => e.Port = server.Port);
         if (server.Gunicorn) builder.WithGunicorn(server.Workers);
+        if (server.Debug) builder.WithDebugpy();
         return builder.WithReload(server.Reload);
     }
 
     /// <summary>The api's contract: FASTAPI_HOST/PORT/PROTOCOL and the shared API key.</summary>
-    public static IResourceBuilder<PythonAppResource> WithApiSecretKey(this IResourceBuilder<PythonAppResource> builder, IResourceBuilder<ParameterResource> key)
+    public static IResourceBuilder<T> WithApiSecretKey<T>(this IResourceBuilder<T> builder, IResourceBuilder<ParameterResource> key) where T : PythonAppResource
     {
         var http = builder.Resource.GetEndpoint("http");
         return builder.WithEnvironment("API_SECRET_KEY", key)
