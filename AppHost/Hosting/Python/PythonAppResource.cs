@@ -30,8 +30,8 @@ public class UvicornAppResource(string name, string executablePath, string appDi
 public sealed class PythonVenvCreatorResource(string name, string baseInterpreter, string workingDirectory, string virtualEnvironmentPath)
     : ExecutableResource(name, baseInterpreter, workingDirectory)
 {
-    /// <summary>The environment it creates.</summary>
-    public string VirtualEnvironmentPath { get; } = virtualEnvironmentPath;
+    /// <summary>The environment it creates (decided at start).</summary>
+    public string VirtualEnvironmentPath { get; internal set; } = virtualEnvironmentPath;
 }
 
 /// <summary>
@@ -39,14 +39,13 @@ public sealed class PythonVenvCreatorResource(string name, string baseInterprete
 /// <c>pip install .</c>) before they start; see <c>WithPip</c>.
 /// </summary>
 /// <param name="name">The resource name: <c>{first app}-installer</c>.</param>
-/// <param name="venv">The environment it installs into.</param>
 /// <param name="appDirectory">The folder holding the requirements file.</param>
-public sealed class PythonInstallerResource(string name, PythonEnvironmentAnnotation venv, string appDirectory)
-    : ExecutableResource(name, venv.Interpreter, appDirectory)
+public sealed class PythonInstallerResource(string name, string appDirectory)
+    : ExecutableResource(name, "python", appDirectory)
 {
-    /// <summary>The virtual environment it installs into.</summary>
-    public string VirtualEnvironmentPath { get; } = venv.VirtualEnvironmentPath;
+    /// <summary>The virtual environment it installs into (decided at start).</summary>
+    public string VirtualEnvironmentPath { get; internal set; } = "";
 
     /// <summary>The requirements it installs (what the stamp records).</summary>
-    internal PythonRequirements? Requirements { get; init; }
+    internal PythonRequirements? Requirements { get; set; }
 }

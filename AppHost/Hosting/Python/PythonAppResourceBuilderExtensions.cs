@@ -126,7 +126,7 @@ public static partial class PythonAppResourceBuilderExtensions
                     context.EnvironmentVariables["OTEL_PYTHON_LOGGING_AUTO_INSTRUMENTATION_ENABLED"] = "true";
                 });
             python.OnBeforeResourceStarted((r, e, ct) => EnsureRunnableAsync(r, e.Services, ct));
-            builder.EnsurePythonSetupAtStart();
+            builder.AddEnvironmentHelpers(resource);
         }
         else
         {

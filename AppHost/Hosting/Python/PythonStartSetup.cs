@@ -11,12 +11,20 @@ public static partial class PythonAppResourceBuilderExtensions
     private static readonly ConditionalWeakTable<IDistributedApplicationBuilder, object> s_setUp = [];
 
     /// <summary>
-    /// Once per AppHost, at start (the model is final, so call order does not matter): groups the Python resources by
-    /// virtual environment and gives each group at most one <c>-venv-creator</c> (environment missing) and one
-    /// <c>-installer</c> (requirements changed since the last successful install), which the group waits to complete.
+    /// Run mode. Every Python resource gets a <c>{name}-venv-creator</c> and a <c>{name}-installer</c> child while the
+    /// model is built (Aspire names DCP instances before our start hook runs, so helpers cannot appear later). At start,
+    /// once the model is final and whatever the call order was, the resources are grouped by virtual environment: the
+    /// first of each group keeps a creator when the environment is missing and an installer when the requirements changed
+    /// since the last successful install; every other helper leaves the model without ever starting.
     /// </summary>
-    private static void EnsurePythonSetupAtStart(this IDistributedApplicationBuilder builder)
+    private static void AddEnvironmentHelpers(this IDistributedApplicationBuilder builder, PythonAppResource app)
     {
+        builder.AddResource(new PythonVenvCreatorResource($"{app.Name}-venv-creator", "python3", app.AppDirectory, ""))
+            .WithParentRelationship(app).ExcludeFromManifest();
+        builder.AddResource(new PythonInstallerResource($"{app.Name}-installer", app.AppDirectory))
+            .WithEnvironment("PYTHONUNBUFFERED", "1").WithParentRelationship(app).ExcludeFromManifest()
+            .OnBeforeResourceStarted((r, e, ct) => EnsureCanInstallAsync(r, PythonHostingOptions.From(e.Services), e.Services, ct));
+
         if (s_setUp.TryGetValue(builder, out _)) return;
         s_setUp.Add(builder, new object());
         builder.Eventing.Subscribe<BeforeStartEvent>((e, ct) =>
@@ -32,14 +40,19 @@ public static partial class PythonAppResourceBuilderExtensions
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Aspire.Hosting.Python");
         var apps = model.Resources.OfType<PythonAppResource>().ToList();
         foreach (var app in apps) EnsureDebugpyAllowed(app, builder.Environment);
+        var keep = new HashSet<IResource>();
 
         foreach (var group in apps.GroupBy(a => VenvOf(a).VirtualEnvironmentPath, StringComparer.Ordinal))
         {
             var owner = group.First();
             var venv = VenvOf(owner);
-            var creator = !Directory.Exists(venv.VirtualEnvironmentPath) && group.All(a => VenvOf(a).CreateIfNotExists)
-                ? builder.AddVenvCreator(owner, venv, options)
-                : null;
+            IResourceBuilder<PythonVenvCreatorResource>? creator = null;
+            if (!Directory.Exists(venv.VirtualEnvironmentPath) && group.All(a => VenvOf(a).CreateIfNotExists)
+                && builder.TryCreateResourceBuilder<PythonVenvCreatorResource>($"{owner.Name}-venv-creator", out creator))
+            {
+                creator.ConfigureCreator(venv, options);
+                keep.Add(creator.Resource);
+            }
 
             IResourceBuilder<PythonInstallerResource>? installer = null;
             if (PythonRequirements.Resolve(group.ToList(), options) is { } requirements)
@@ -48,9 +61,10 @@ public static partial class PythonAppResourceBuilderExtensions
                 {
                     logger.LogInformation("{Venv}: requirements unchanged since the last successful install; no installer runs", venv.VirtualEnvironmentPath);
                 }
-                else
+                else if (builder.TryCreateResourceBuilder($"{owner.Name}-installer", out installer))
                 {
-                    installer = builder.AddInstaller(owner, venv, requirements, creator, services);
+                    installer.ConfigureInstaller(venv, requirements, creator, services);
+                    keep.Add(installer.Resource);
                 }
             }
 
@@ -62,35 +76,33 @@ public static partial class PythonAppResourceBuilderExtensions
                 appBuilder.WithLaunch();
             }
         }
+
+        foreach (var unused in model.Resources.Where(r => r is PythonVenvCreatorResource or PythonInstallerResource && !keep.Contains(r)).ToList())
+        {
+            model.Resources.Remove(unused);
+        }
     }
 
     private static PythonEnvironmentAnnotation VenvOf(IResource resource) => resource.Annotations.OfType<PythonEnvironmentAnnotation>().Last();
 
-    private static IResourceBuilder<PythonVenvCreatorResource> AddVenvCreator(
-        this IDistributedApplicationBuilder builder, PythonAppResource owner, PythonEnvironmentAnnotation venv, PythonHostingOptions options)
+    private static void ConfigureCreator(this IResourceBuilder<PythonVenvCreatorResource> creator, PythonEnvironmentAnnotation venv, PythonHostingOptions options)
     {
         var baseInterpreter = venv.BaseInterpreter ?? options.BaseInterpreter;
         List<string> args = ["-m", "venv"];
         if (venv.SystemSitePackages ?? options.SystemSitePackages) args.Add("--system-site-packages");
         args.Add(venv.VirtualEnvironmentPath);
-        var creator = new PythonVenvCreatorResource($"{owner.Name}-venv-creator", baseInterpreter, owner.AppDirectory, venv.VirtualEnvironmentPath);
-        return builder.AddResource(creator)
-            .WithArgs([.. args])
-            .WithParentRelationship(owner)
-            .ExcludeFromManifest()
+        creator.Resource.VirtualEnvironmentPath = venv.VirtualEnvironmentPath;
+        creator.WithCommand(baseInterpreter).WithArgs([.. args])
             .OnBeforeResourceStarted((r, e, ct) => EnsureCanCreateVenvAsync(r, baseInterpreter, PythonHostingOptions.From(e.Services), ct));
     }
 
-    private static IResourceBuilder<PythonInstallerResource> AddInstaller(
-        this IDistributedApplicationBuilder builder, PythonAppResource owner, PythonEnvironmentAnnotation venv,
+    private static void ConfigureInstaller(
+        this IResourceBuilder<PythonInstallerResource> installer, PythonEnvironmentAnnotation venv,
         PythonRequirements requirements, IResourceBuilder<PythonVenvCreatorResource>? creator, IServiceProvider services)
     {
-        var installer = builder.AddResource(new PythonInstallerResource($"{owner.Name}-installer", venv, owner.AppDirectory) { Requirements = requirements })
-            .WithArgs([.. requirements.PipArguments])
-            .WithEnvironment("PYTHONUNBUFFERED", "1")
-            .WithParentRelationship(owner)
-            .ExcludeFromManifest()
-            .OnBeforeResourceStarted((r, e, ct) => EnsureCanInstallAsync(r, PythonHostingOptions.From(e.Services), e.Services, ct));
+        installer.Resource.VirtualEnvironmentPath = venv.VirtualEnvironmentPath;
+        installer.Resource.Requirements = requirements;
+        installer.WithCommand(venv.Interpreter).WithArgs([.. requirements.PipArguments]);
         if (creator is not null) installer.WaitForCompletion(creator);
 
         // The stamp is written only after pip succeeded, so a failed or interrupted install runs again next start.
@@ -108,7 +120,6 @@ public static partial class PythonAppResourceBuilderExtensions
                 // AppHost stopped before the install finished: no stamp, the next start installs again.
             }
         }, stopping);
-        return installer;
     }
 
     /// <summary>
