@@ -129,7 +129,7 @@ public class PythonHostingModelTests
         Assert.Equal("tcp", endpoint.UriScheme);
         Assert.False(endpoint.IsProxied);
         Assert.Equal(Path.Combine(root.Path, ".venv", "bin", "python"), api.Command);
-        Assert.Equal(["-m", "debugpy", "--listen", "{expr}", "-m", "uvicorn", "main:app", "--host", "127.0.0.1", "--port", "{http}", "--reload"],
+        Assert.Equal(["-Xfrozen_modules=off", "-m", "debugpy", "--listen", "{expr}", "-m", "uvicorn", "main:app", "--host", "127.0.0.1", "--port", "{http}", "--reload"],
             await ArgTextAsync(api));
     }
 }

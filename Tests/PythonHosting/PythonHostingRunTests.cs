@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
-using System.Text;
-using System.Text.Json;
 using Ichrisbirch.Tests.EndToEnd;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
@@ -184,56 +181,51 @@ public class PythonHostingRunTests(ITestOutputHelper output)
 
         await using var app = await StartAsync(b => b.AddPythonApp("worker", service, "main.py").WithDebugpy());
         var endpoint = app.GetEndpoint("worker", "debugpy");
-        Assert.Equal("127.0.0.1", endpoint.Host == "localhost" ? "127.0.0.1" : endpoint.Host);
 
-        var response = await InitializeAsync(endpoint.Port);
-        Assert.Equal("response", response.GetProperty("type").GetString());
-        Assert.Equal("initialize", response.GetProperty("command").GetString());
+        using var dap = await DapClient.ConnectAsync(endpoint.Port, Patience);
+        await dap.SendAsync("initialize", new { adapterID = "test", clientID = "test" });
+        var response = await dap.ReadUntilAsync(m => DapClient.Is(m, "response", "initialize"), TimeSpan.FromSeconds(30));
         Assert.True(response.GetProperty("success").GetBoolean());
-        output.WriteLine($"debugpy answered initialize on 127.0.0.1:{endpoint.Port}");
+        output.WriteLine($"debugpy answered initialize on {endpoint.Host}:{endpoint.Port}");
     }
 
-    /// <summary>Sends the Debug Adapter Protocol's first request and returns the adapter's response.</summary>
-    private static async Task<JsonElement> InitializeAsync(int port)
+    [Fact]
+    public async Task WithDebugpy_and_reload_debug_the_reloader_child_that_serves()
     {
-        for (var deadline = DateTime.UtcNow + Patience; ; await Task.Delay(200))
+        using var root = new ScratchDirectory();
+        await using var index = await LoopbackIndex.StartAsync(root.Path);
+        var service = Directory.CreateDirectory(Path.Combine(root.Path, "service")).FullName;
+        PythonModel.Touch(Path.Combine(service, "requirements.txt"), "tinypkg==1.0\n");
+
+        await using var app = await StartAsync(b => b.AddUvicornApp("web", service, "tinypkg.app:app")
+            .WithPip(installArgs: ["--index-url", index.Url]).WithReload().WithDebugpy());
+        using var dap = await DapClient.ConnectAsync(app.GetEndpoint("web", "debugpy").Port, Patience);
+        await dap.SendAsync("initialize", new { adapterID = "test", clientID = "test" });
+        await dap.SendAsync("attach", new { subProcess = true });
+
+        // As an IDE does: every child debugpy announces (the reloader's server process among them) gets its own session.
+        var children = new List<DapClient>();
+        using var stop = new CancellationTokenSource();
+        var follow = Task.Run(async () =>
         {
-            try
+            while (!stop.IsCancellationRequested)
             {
-                using var client = new TcpClient();
-                await client.ConnectAsync("127.0.0.1", port);
-                var stream = client.GetStream();
-                var body = Encoding.UTF8.GetBytes("""{"seq":1,"type":"request","command":"initialize","arguments":{"adapterID":"test","clientID":"test"}}""");
-                await stream.WriteAsync(Encoding.ASCII.GetBytes($"Content-Length: {body.Length}\r\n\r\n"));
-                await stream.WriteAsync(body);
-                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                var buffer = new List<byte>();
-                var chunk = new byte[4096];
-                while (true)
-                {
-                    var text = Encoding.UTF8.GetString(buffer.ToArray());
-                    var headerEnd = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
-                    if (headerEnd > 0)
-                    {
-                        var length = int.Parse(text[..headerEnd].Split(':')[1].Trim(), System.Globalization.CultureInfo.InvariantCulture);
-                        var bytes = buffer.Skip(Encoding.UTF8.GetByteCount(text[..(headerEnd + 4)])).ToArray();
-                        if (bytes.Length >= length)
-                        {
-                            var message = JsonDocument.Parse(bytes.AsMemory(0, length)).RootElement.Clone();
-                            if (message.GetProperty("type").GetString() == "response") return message;
-                            buffer = [.. bytes.Skip(length)]; // an event before the response
-                            continue;
-                        }
-                    }
-                    var read = await stream.ReadAsync(chunk, cts.Token);
-                    if (read == 0) throw new IOException("debugpy closed the connection");
-                    buffer.AddRange(chunk.Take(read));
-                }
+                var announce = await dap.ReadUntilAsync(m => DapClient.Is(m, "event", "debugpyAttach"), Patience,
+                    m => DapClient.Is(m, "event", "initialized") ? dap.SendAsync("configurationDone", new { }) : Task.CompletedTask);
+                var body = announce.GetProperty("body");
+                var child = await DapClient.ConnectAsync(body.GetProperty("connect").GetProperty("port").GetInt32(), Patience);
+                lock (children) children.Add(child);
+                await child.SendAsync("initialize", new { adapterID = "test", clientID = "test" });
+                await child.SendAsync("attach", body);
+                await child.ReadUntilAsync(m => DapClient.Is(m, "event", "initialized"), Patience);
+                await child.SendAsync("configurationDone", new { });
             }
-            catch (Exception ex) when (ex is SocketException or IOException && DateTime.UtcNow < deadline)
-            {
-            }
-        }
+        });
+
+        Assert.Equal(LoopbackIndex.Body, await GetUntilOkAsync(app, "web")); // served by a debugged child
+        lock (children) Assert.NotEmpty(children);
+        stop.Cancel();
+        lock (children) children.ForEach(c => c.Dispose());
     }
 
     [Fact]

@@ -11,7 +11,7 @@ public static partial class PythonAppResourceBuilderExtensions
     /// <summary>
     /// Run mode: starts the service under debugpy (<c>python -m debugpy --listen 127.0.0.1:PORT …</c>) so that a
     /// debugger (VS Code "Python: Attach", Visual Studio, any DAP client) can attach to the <c>debugpy</c> endpoint.
-    /// With reload, debugpy follows the reloader's child process, so the served process is debugged. Refused in the
+    /// With reload, debugpy announces the reloader's child (the served process) for the debugger to attach. Refused in the
     /// Production environment and with gunicorn (its forked workers cannot be debugged): the start stops with one line.
     /// Needs debugpy in the environment (Debian: python3-debugpy). Aspire.Hosting.Python's <c>WithDebugging</c> is for an
     /// IDE that launches the process itself; this is the attach flavour. Ignored in publish mode.
@@ -50,7 +50,8 @@ public static partial class PythonAppResourceBuilderExtensions
     private static List<object> DebugpyArguments(PythonAppResource resource, PythonDebugpyAnnotation debugpy)
     {
         var port = resource.GetEndpoint(DebugpyEndpointName).Property(EndpointProperty.TargetPort);
-        List<object> args = ["-m", "debugpy", "--listen", ReferenceExpression.Create($"127.0.0.1:{port}")];
+        // Frozen stdlib modules would make debugpy miss breakpoints in them (it warns at every start).
+        List<object> args = ["-Xfrozen_modules=off", "-m", "debugpy", "--listen", ReferenceExpression.Create($"127.0.0.1:{port}")];
         if (debugpy.WaitForClient) args.Add("--wait-for-client");
         return args;
     }
