@@ -23,18 +23,7 @@ internal sealed class LoopbackIndex : IAsyncDisposable
     public static async Task<LoopbackIndex> StartAsync(string root)
     {
         var source = Path.Combine(root, "tinypkg-src");
-        PythonModel.Touch(Path.Combine(source, "pyproject.toml"), """
-            [build-system]
-            requires = ["setuptools>=61"]
-            build-backend = "setuptools.build_meta"
-
-            [project]
-            name = "tinypkg"
-            version = "1.0"
-
-            [tool.setuptools]
-            packages = ["tinypkg"]
-            """);
+        PythonModel.Touch(Path.Combine(source, "pyproject.toml"), PyProject("tinypkg", "1.0", [], "packages = [\"tinypkg\"]"));
         PythonModel.Touch(Path.Combine(source, "tinypkg", "__init__.py"));
         PythonModel.Touch(Path.Combine(source, "tinypkg", "app.py"), $$"""
             async def app(scope, receive, send):
@@ -69,6 +58,21 @@ internal sealed class LoopbackIndex : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>A setuptools project: name, version, dependencies and the [tool.setuptools] line that says what it holds.</summary>
+    public static string PyProject(string name, string version, string[] dependencies, string contents) => $$"""
+        [build-system]
+        requires = ["setuptools>=61"]
+        build-backend = "setuptools.build_meta"
+
+        [project]
+        name = "{{name}}"
+        version = "{{version}}"
+        dependencies = [{{string.Join(", ", dependencies.Select(d => $"\"{d}\""))}}]
+
+        [tool.setuptools]
+        {{contents}}
+        """;
 
     /// <summary>A loopback port nothing listens on (bound and released).</summary>
     public static int FreePort()

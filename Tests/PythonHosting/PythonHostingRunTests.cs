@@ -97,19 +97,7 @@ public class PythonHostingRunTests(ITestOutputHelper output)
         }
         else
         {
-            PythonModel.Touch(Path.Combine(service, file), """
-                [build-system]
-                requires = ["setuptools>=61"]
-                build-backend = "setuptools.build_meta"
-
-                [project]
-                name = "service"
-                version = "0"
-                dependencies = ["tinypkg==1.0"]
-
-                [tool.setuptools]
-                py-modules = []
-                """);
+            PythonModel.Touch(Path.Combine(service, file), LoopbackIndex.PyProject("service", "0", ["tinypkg==1.0"], "py-modules = []"));
             installArgs = [.. installArgs, "--no-build-isolation"]; // the build backend is Debian's setuptools, not the index's
         }
         void Model(IDistributedApplicationBuilder b) => b.AddUvicornApp("web", service, "tinypkg.app:app").WithPip(installArgs: installArgs);
