@@ -9,6 +9,7 @@ namespace Aspire.Hosting;
 public static partial class PythonAppResourceBuilderExtensions
 {
     private static readonly ConditionalWeakTable<IDistributedApplicationBuilder, object> s_setUp = [];
+    private static readonly ConditionalWeakTable<DistributedApplicationModel, object> s_modelsSetUp = [];
 
     /// <summary>
     /// Run mode. Every Python resource gets a <c>{name}-venv-creator</c> and a <c>{name}-installer</c> child while the
@@ -36,6 +37,7 @@ public static partial class PythonAppResourceBuilderExtensions
 
     private static void SetUpEnvironments(IDistributedApplicationBuilder builder, DistributedApplicationModel model, IServiceProvider services)
     {
+        if (!s_modelsSetUp.TryAdd(model, new object())) return; // once, however often the start hook is raised
         var options = PythonHostingOptions.From(services);
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Aspire.Hosting.Python");
         var apps = model.Resources.OfType<PythonAppResource>().ToList();
