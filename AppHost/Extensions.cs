@@ -21,6 +21,13 @@ internal static partial class Extensions
         // Publish models read only the checked-in appsettings*.json, so the published files are the same on every machine.
         if (builder.ExecutionContext.IsRunMode) builder.Configuration.AddEnvFile(builder.AppHostDirectory, environment);
         var settings = IchrisbirchSettings.Read(builder.Configuration, environment);
+        builder.ConfigurePythonHosting(python =>
+        {
+            python.SetupHint = "run scripts/bootstrap.sh";
+            python.BaseInterpreter = settings.PythonInterpreter; // Debian's, with the python3-* packages
+            python.SystemSitePackages = true;
+            python.InstallArgs.Add("--no-deps"); // requirements.txt is the complete closure, see its header
+        });
         if (builder.ExecutionContext.IsRunMode)
         {
             builder.Eventing.Subscribe<BeforeStartEvent>(async (e, ct) =>
@@ -135,13 +142,14 @@ internal static partial class Extensions
     }
 
     /// <summary>
-    /// Serves the app as this environment says (port, uvicorn/flask or gunicorn, workers, reload); the port is
+    /// Serves the app as this environment says (port, uvicorn/flask or gunicorn, workers, reload, debugpy); the port is
     /// reachable from outside the stack when <paramref name="hostPort"/>. A reloading server is deployed with its live source.
     /// </summary>
-    public static IResourceBuilder<PythonAppResource> WithServer(this IResourceBuilder<PythonAppResource> builder, ServerSettings server, bool hostPort)
+    public static IResourceBuilder<T> WithServer<T>(this IResourceBuilder<T> builder, ServerSettings server, bool hostPort) where T : PythonAppResource
     {
         builder.WithEndpoint("http", e => { e.Port = server.Port; e.IsExternal = hostPort; });
         if (server.Gunicorn) builder.WithGunicorn(server.Workers);
+        if (server.Debug) builder.WithDebugpy();
         if (server.Reload && builder.ApplicationBuilder.ExecutionContext.IsPublishMode) builder.WithLiveSource(builder.Resource.AppDirectory, ImageWorkingDirectory);
         return builder.WithReload(server.Reload).WithWebHealthTiming();
     }

@@ -25,6 +25,8 @@ public sealed record ServerSettings
     public int Workers { get; init; } = 1;
     /// <summary>Reload on source changes.</summary>
     public bool Reload { get; init; }
+    /// <summary>Start under debugpy, listening on the <c>debugpy</c> endpoint (run mode; refused in Production).</summary>
+    public bool Debug { get; init; }
 }
 
 /// <summary>Local-mode locations.</summary>
@@ -50,6 +52,8 @@ public sealed record IchrisbirchSettings
     public InfrastructureMode Infrastructure { get; init; } = InfrastructureMode.Auto;
     /// <summary>The Python project, relative to the AppHost folder.</summary>
     public string ServicesDirectory { get; init; } = "../services";
+    /// <summary>The interpreter that creates a missing services/.venv (with system site packages).</summary>
+    public string PythonInterpreter { get; init; } = "/usr/bin/python3";
     /// <summary>The application database.</summary>
     public string Database { get; init; } = "ichrisbirch";
     /// <summary>Keep data across restarts (false: in memory, gone after stop).</summary>

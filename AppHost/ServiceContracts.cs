@@ -9,11 +9,11 @@ internal static partial class Extensions
     private const string ImageWorkingDirectory = "/app";
 
     /// <summary>How deployments probe a Python web service's /health.</summary>
-    private static IResourceBuilder<PythonAppResource> WithWebHealthTiming(this IResourceBuilder<PythonAppResource> builder)
+    private static IResourceBuilder<T> WithWebHealthTiming<T>(this IResourceBuilder<T> builder) where T : PythonAppResource
         => builder.WithHealthCheckTiming(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), retries: 3);
 
     /// <summary>The api's contract: FASTAPI_HOST/PORT/PROTOCOL and the shared API key.</summary>
-    public static IResourceBuilder<PythonAppResource> WithApiSecretKey(this IResourceBuilder<PythonAppResource> builder, IResourceBuilder<ParameterResource> key)
+    public static IResourceBuilder<T> WithApiSecretKey<T>(this IResourceBuilder<T> builder, IResourceBuilder<ParameterResource> key) where T : PythonAppResource
     {
         var http = builder.Resource.GetEndpoint("http");
         return builder.WithEnvironment("API_SECRET_KEY", key)

@@ -26,6 +26,7 @@ public sealed class SetupException(string message, Exception? innerException = n
     {
         null => null,
         SetupException setup => setup,
+        PythonEnvironmentException python => new SetupException(python.Message), // e.g. debugpy refused in Production
         AggregateException aggregate => aggregate.InnerExceptions.Select(Find).FirstOrDefault(s => s is not null),
         _ => Find(exception.InnerException),
     };

@@ -12,6 +12,7 @@ apt_packages=(
   python3-fastapi python3-uvicorn python3-flask python3-sqlalchemy python3-psycopg python3-redis
   python3-apscheduler python3-httpx python3-pytest gunicorn
   docker-compose python3-jsonschema python3-yaml nginx-light openssl
+  python3-debugpy python3-wheel python3-setuptools
 )
 
 say() { printf 'bootstrap: %s\n' "$*"; }

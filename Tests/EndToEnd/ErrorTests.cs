@@ -34,14 +34,16 @@ public class ErrorTests
     }
 
     [Fact]
-    public async Task Missing_virtual_environment_fails_the_python_services_with_a_line_naming_the_fix()
+    public async Task Missing_interpreter_for_a_missing_virtual_environment_fails_its_creator_with_a_line_naming_the_fix()
     {
         using var services = new ScratchDirectory();
         CopyDirectory(ServicesSource, Path.Combine(services.Path, "ichrisbirch"));
 
-        await using var stack = await Stack.StartAsync($"--Ichrisbirch:ServicesDirectory={services.Path}", "--Ichrisbirch:TestRunner=false");
-        var line = await FailureLineAsync(stack, "api", $"api: no Python virtual environment at {Path.Combine(services.Path, ".venv")}");
-        Assert.Contains("Run scripts/bootstrap.sh", line);
+        await using var stack = await Stack.StartAsync($"--Ichrisbirch:ServicesDirectory={services.Path}",
+            "--Ichrisbirch:PythonInterpreter=/nonexistent/python3", "--Ichrisbirch:TestRunner=false");
+        var line = await FailureLineAsync(stack, "api-venv-creator",
+            $"api-venv-creator: no Python interpreter '/nonexistent/python3' to create {Path.Combine(services.Path, ".venv")}");
+        Assert.Contains("or run scripts/bootstrap.sh", line);
     }
 
     [Fact]

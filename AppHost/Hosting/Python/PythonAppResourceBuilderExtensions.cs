@@ -1,100 +1,110 @@
-using System.Diagnostics;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Aspire.Hosting;
 
 /// <summary>
-/// Python applications as Aspire resources: the public shape of Aspire.Hosting.Python
-/// (<c>AddPythonApp</c>, <c>AddPythonModule</c>, <c>AddUvicornApp</c>, <c>WithVirtualEnvironment</c>, <c>WithPip</c>),
-/// written on core Aspire.Hosting. Run mode starts the interpreter of a virtual environment; publish mode turns
-/// the resource into a container build of the app directory's Dockerfile (<c>production</c> target).
+/// Python applications as Aspire resources: the public shape of Aspire.Hosting.Python (<c>AddPythonApp</c>,
+/// <c>AddPythonModule</c>, <c>AddPythonExecutable</c>, <c>AddUvicornApp</c>, <c>WithVirtualEnvironment</c>, <c>WithPip</c>),
+/// written on core Aspire.Hosting. Run mode starts the interpreter (or a tool) of a virtual environment, creating the
+/// environment and installing its requirements first when needed; publish mode turns the resource into a container
+/// build of the app directory's Dockerfile (<c>production</c> target).
 /// </summary>
-public static class PythonAppResourceBuilderExtensions
+public static partial class PythonAppResourceBuilderExtensions
 {
     private const string DefaultVirtualEnvironment = ".venv";
+
+    /// <summary>Sets the AppHost-wide defaults: the setup hint in errors, how missing environments are created, install arguments.</summary>
+    public static IDistributedApplicationBuilder ConfigurePythonHosting(this IDistributedApplicationBuilder builder, Action<PythonHostingOptions> configure)
+    {
+        var options = builder.Services.Where(d => d.ServiceType == typeof(PythonHostingOptions)).Select(d => d.ImplementationInstance).OfType<PythonHostingOptions>().FirstOrDefault();
+        if (options is null) builder.Services.AddSingleton(options = new PythonHostingOptions());
+        configure(options);
+        return builder;
+    }
 
     /// <summary>Runs <c>python scriptPath</c> from <paramref name="appDirectory"/>.</summary>
     public static IResourceBuilder<PythonAppResource> AddPythonApp(
         this IDistributedApplicationBuilder builder, string name, string appDirectory, string scriptPath)
-        => builder.AddPythonCore(name, appDirectory, new(PythonEntrypointKind.Script, scriptPath, null));
+        => builder.AddPythonCore(name, appDirectory, new(PythonEntrypointKind.Script, scriptPath, null), (n, c, d) => new PythonAppResource(n, c, d));
 
     /// <summary>Runs <c>python -m module</c> from <paramref name="appDirectory"/>.</summary>
     public static IResourceBuilder<PythonAppResource> AddPythonModule(
         this IDistributedApplicationBuilder builder, string name, string appDirectory, string module)
-        => builder.AddPythonCore(name, appDirectory, new(PythonEntrypointKind.Module, module, null));
+        => builder.AddPythonCore(name, appDirectory, new(PythonEntrypointKind.Module, module, null), (n, c, d) => new PythonAppResource(n, c, d));
+
+    /// <summary>Runs the tool <paramref name="executableName"/> of the virtual environment's <c>bin/</c> (e.g. <c>pytest</c>).</summary>
+    public static IResourceBuilder<PythonAppResource> AddPythonExecutable(
+        this IDistributedApplicationBuilder builder, string name, string appDirectory, string executableName)
+        => builder.AddPythonCore(name, appDirectory, new(PythonEntrypointKind.Executable, executableName, null), (n, c, d) => new PythonAppResource(n, c, d));
 
     /// <summary>
-    /// Serves the ASGI app <paramref name="app"/> (<c>module:attribute</c>) with uvicorn on an http endpoint;
-    /// <see cref="WithGunicorn"/> serves it through gunicorn with uvicorn workers instead.
+    /// Serves the ASGI app <paramref name="app"/> (<c>module:attribute</c>) with uvicorn on the <c>http</c> endpoint, whose
+    /// port is also in <c>PORT</c>. Runs the environment's <c>uvicorn</c> where it has one, else <c>python -m uvicorn</c>
+    /// (a <c>--system-site-packages</c> environment has none). Reload only with <see cref="WithReload{T}"/>;
+    /// <see cref="WithGunicorn{T}"/> serves it through gunicorn with uvicorn workers instead.
     /// </summary>
-    public static IResourceBuilder<PythonAppResource> AddUvicornApp(
+    public static IResourceBuilder<UvicornAppResource> AddUvicornApp(
         this IDistributedApplicationBuilder builder, string name, string appDirectory, string app, int containerPort = 8000)
-        => builder.AddPythonCore(name, appDirectory, new(PythonEntrypointKind.Asgi, app, containerPort)).WithAppEndpoint(containerPort);
+    {
+        var uvicorn = builder.AddPythonCore(name, appDirectory, new(PythonEntrypointKind.Asgi, app, containerPort), (n, c, d) => new UvicornAppResource(n, c, d))
+            .WithAppEndpoint(containerPort);
+        return builder.ExecutionContext.IsRunMode ? uvicorn.WithEnvironment("PORT", uvicorn.Resource.GetEndpoint("http").Property(EndpointProperty.TargetPort)) : uvicorn;
+    }
 
     /// <summary>
     /// Serves the WSGI Flask app <paramref name="app"/> (<c>module:attribute</c>) with <c>flask run</c> on an http
-    /// endpoint; <see cref="WithGunicorn"/> serves it through gunicorn instead.
+    /// endpoint; <see cref="WithGunicorn{T}"/> serves it through gunicorn instead.
     /// </summary>
     public static IResourceBuilder<PythonAppResource> AddFlaskApp(
         this IDistributedApplicationBuilder builder, string name, string appDirectory, string app, int containerPort = 5000)
-        => builder.AddPythonCore(name, appDirectory, new(PythonEntrypointKind.Wsgi, app, containerPort)).WithAppEndpoint(containerPort);
+        => builder.AddPythonCore(name, appDirectory, new(PythonEntrypointKind.Wsgi, app, containerPort), (n, c, d) => new PythonAppResource(n, c, d))
+            .WithAppEndpoint(containerPort);
 
     /// <summary>
-    /// Runs from the virtual environment at <paramref name="virtualEnvironmentPath"/> (relative to the app directory).
-    /// Without it the nearest <c>.venv</c> walking up from the app directory is used.
+    /// Runs from the virtual environment at <paramref name="virtualEnvironmentPath"/> (absolute, or relative to the app
+    /// directory). Without it the nearest <c>.venv</c> walking up from the app directory to the AppHost's parent is used.
+    /// A missing environment is created at start by a <c>{name}-venv-creator</c> resource unless
+    /// <paramref name="createIfNotExists"/> is false; <paramref name="systemSitePackages"/> and
+    /// <paramref name="baseInterpreter"/> override <see cref="PythonHostingOptions"/> for that creation.
     /// </summary>
-    public static IResourceBuilder<PythonAppResource> WithVirtualEnvironment(
-        this IResourceBuilder<PythonAppResource> builder, string virtualEnvironmentPath)
+    public static IResourceBuilder<T> WithVirtualEnvironment<T>(
+        this IResourceBuilder<T> builder, string virtualEnvironmentPath, bool createIfNotExists = true,
+        bool? systemSitePackages = null, string? baseInterpreter = null)
+        where T : PythonAppResource
     {
-        var venv = Path.GetFullPath(virtualEnvironmentPath, builder.Resource.AppDirectory);
-        var annotation = new PythonEnvironmentAnnotation(venv);
-        builder.WithAnnotation(annotation, ResourceAnnotationMutationBehavior.Replace);
-        return builder.WithCommand(annotation.Interpreter);
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrEmpty(virtualEnvironmentPath);
+        var venv = new PythonEnvironmentAnnotation(Path.GetFullPath(virtualEnvironmentPath, builder.Resource.AppDirectory))
+        {
+            CreateIfNotExists = createIfNotExists,
+            SystemSitePackages = systemSitePackages,
+            BaseInterpreter = baseInterpreter,
+        };
+        builder.WithAnnotation(venv, ResourceAnnotationMutationBehavior.Replace);
+        return builder.WithLaunch();
     }
 
     /// <summary>Serves the app through gunicorn with <paramref name="workers"/> worker processes.</summary>
-    public static IResourceBuilder<PythonAppResource> WithGunicorn(this IResourceBuilder<PythonAppResource> builder, int workers = 4)
-        => builder.WithServer(s => s with { Gunicorn = true, Workers = workers });
+    public static IResourceBuilder<T> WithGunicorn<T>(this IResourceBuilder<T> builder, int workers = 4) where T : PythonAppResource
+        => builder.WithServer(s => s with { Gunicorn = true, Workers = workers }).WithLaunch();
 
     /// <summary>Restarts the server when the source changes (development only; ignored in publish mode).</summary>
-    public static IResourceBuilder<PythonAppResource> WithReload(this IResourceBuilder<PythonAppResource> builder, bool reload = true)
+    public static IResourceBuilder<T> WithReload<T>(this IResourceBuilder<T> builder, bool reload = true) where T : PythonAppResource
         => builder.WithServer(s => s with { Reload = reload });
 
     /// <summary>Sets the server's own log level (uvicorn/gunicorn <c>--log-level</c>).</summary>
-    public static IResourceBuilder<PythonAppResource> WithServerLogLevel(this IResourceBuilder<PythonAppResource> builder, string logLevel)
+    public static IResourceBuilder<T> WithServerLogLevel<T>(this IResourceBuilder<T> builder, string logLevel) where T : PythonAppResource
         => builder.WithServer(s => s with { LogLevel = logLevel });
 
-    /// <summary>
-    /// Installs <c>requirements.txt</c> of the app directory into the virtual environment before the app starts,
-    /// through an <c>{name}-installer</c> child resource that the app waits for (run mode only).
-    /// Resources sharing a virtual environment share one installer.
-    /// </summary>
-    public static IResourceBuilder<PythonAppResource> WithPip(this IResourceBuilder<PythonAppResource> builder)
-    {
-        if (!builder.ApplicationBuilder.ExecutionContext.IsRunMode)
-        {
-            return builder;
-        }
-
-        var venv = builder.Resource.Annotations.OfType<PythonEnvironmentAnnotation>().Last();
-        var installer = builder.ApplicationBuilder.Resources.OfType<PythonInstallerResource>()
-            .FirstOrDefault(i => i.VirtualEnvironmentPath == venv.VirtualEnvironmentPath);
-        var installerBuilder = installer is null
-            ? builder.ApplicationBuilder.AddResource(new PythonInstallerResource($"{builder.Resource.Name}-installer", venv, builder.Resource.AppDirectory))
-                .WithArgs("-m", "pip", "install", "--disable-pip-version-check", "-r", "requirements.txt")
-                .WithParentRelationship(builder.Resource)
-            : builder.ApplicationBuilder.CreateResourceBuilder(installer);
-        return builder.WaitForCompletion(installerBuilder);
-    }
-
-    private static IResourceBuilder<PythonAppResource> AddPythonCore(
-        this IDistributedApplicationBuilder builder, string name, string appDirectory, PythonEntrypointAnnotation entrypoint)
+    private static IResourceBuilder<T> AddPythonCore<T>(
+        this IDistributedApplicationBuilder builder, string name, string appDirectory, PythonEntrypointAnnotation entrypoint,
+        Func<string, string, string, T> create)
+        where T : PythonAppResource
     {
         var appPath = Path.GetFullPath(appDirectory, builder.AppHostDirectory);
         var venv = new PythonEnvironmentAnnotation(FindVirtualEnvironment(appPath, builder.AppHostDirectory));
-        var resource = new PythonAppResource(name, venv.Interpreter, appPath);
+        var resource = create(name, venv.Interpreter, appPath);
 
         var python = builder.AddResource(resource)
             .WithAnnotation(venv)
@@ -105,9 +115,18 @@ public static class PythonAppResourceBuilderExtensions
 
         if (builder.ExecutionContext.IsRunMode)
         {
-            python.WithEnvironment(context =>
-                context.EnvironmentVariables["VIRTUAL_ENV"] = resource.Annotations.OfType<PythonEnvironmentAnnotation>().Last().VirtualEnvironmentPath);
+            python.WithLaunch()
+                .WithEnvironment(context =>
+                {
+                    context.EnvironmentVariables["VIRTUAL_ENV"] = resource.Annotations.OfType<PythonEnvironmentAnnotation>().Last().VirtualEnvironmentPath;
+                    // The exporters OpenTelemetry's Python auto-instrumentation reads (Aspire.Hosting.Python sets the same).
+                    context.EnvironmentVariables["OTEL_TRACES_EXPORTER"] = "otlp";
+                    context.EnvironmentVariables["OTEL_LOGS_EXPORTER"] = "otlp";
+                    context.EnvironmentVariables["OTEL_METRICS_EXPORTER"] = "otlp";
+                    context.EnvironmentVariables["OTEL_PYTHON_LOGGING_AUTO_INSTRUMENTATION_ENABLED"] = "true";
+                });
             python.OnBeforeResourceStarted((r, e, ct) => EnsureRunnableAsync(r, e.Services, ct));
+            builder.AddEnvironmentHelpers(resource);
         }
         else
         {
@@ -120,110 +139,14 @@ public static class PythonAppResourceBuilderExtensions
         return python;
     }
 
-    private static IResourceBuilder<PythonAppResource> WithAppEndpoint(this IResourceBuilder<PythonAppResource> builder, int containerPort)
+    private static IResourceBuilder<T> WithAppEndpoint<T>(this IResourceBuilder<T> builder, int containerPort) where T : PythonAppResource
         => builder.WithHttpEndpoint(targetPort: builder.ApplicationBuilder.ExecutionContext.IsPublishMode ? containerPort : null, name: "http");
 
-    private static IResourceBuilder<PythonAppResource> WithServer(
-        this IResourceBuilder<PythonAppResource> builder, Func<PythonServerAnnotation, PythonServerAnnotation> change)
+    private static IResourceBuilder<T> WithServer<T>(this IResourceBuilder<T> builder, Func<PythonServerAnnotation, PythonServerAnnotation> change)
+        where T : PythonAppResource
     {
         var current = builder.Resource.Annotations.OfType<PythonServerAnnotation>().Last();
         return builder.WithAnnotation(change(current), ResourceAnnotationMutationBehavior.Replace);
-    }
-
-    /// <summary>The interpreter arguments, for DCP in run mode and for the container in publish mode.</summary>
-    internal static IEnumerable<object> BuildArguments(PythonAppResource resource, DistributedApplicationExecutionContext execution)
-    {
-        var entrypoint = resource.Annotations.OfType<PythonEntrypointAnnotation>().Last();
-        var server = resource.Annotations.OfType<PythonServerAnnotation>().Last();
-        return entrypoint.Kind switch
-        {
-            PythonEntrypointKind.Script => [entrypoint.Value],
-            PythonEntrypointKind.Module => ["-m", entrypoint.Value],
-            _ when execution.IsPublishMode => ServerArguments(entrypoint, server with { Reload = false }, "0.0.0.0", entrypoint.ContainerPort!.Value),
-            _ => ServerArguments(entrypoint, server, "127.0.0.1", resource.GetEndpoint("http").Property(EndpointProperty.TargetPort)),
-        };
-    }
-
-    /// <summary>
-    /// The arguments that serve an ASGI/WSGI app on <paramref name="host"/>:<paramref name="port"/>
-    /// (a number, or an endpoint property resolved at start): uvicorn, <c>flask run</c> or gunicorn.
-    /// </summary>
-    internal static List<object> ServerArguments(PythonEntrypointAnnotation entrypoint, PythonServerAnnotation server, string host, object port)
-    {
-        var invariant = System.Globalization.CultureInfo.InvariantCulture;
-        var portText = port as EndpointReferenceExpression ?? (object)Convert.ToString(port, invariant)!;
-        List<object> args = (entrypoint.Kind, server.Gunicorn) switch
-        {
-            (PythonEntrypointKind.Asgi, true) => ["-m", "gunicorn", entrypoint.Value, "--workers", server.Workers.ToString(invariant), "--worker-class", "uvicorn.workers.UvicornWorker", "--bind", Bind(host, portText)],
-            (PythonEntrypointKind.Wsgi, true) => ["-m", "gunicorn", entrypoint.Value, "--workers", server.Workers.ToString(invariant), "--bind", Bind(host, portText)],
-            (PythonEntrypointKind.Asgi, false) => ["-m", "uvicorn", entrypoint.Value, "--host", host, "--port", portText],
-            (PythonEntrypointKind.Wsgi, false) => ["-m", "flask", "--app", entrypoint.Value, "run", "--host", host, "--port", portText, server.Reload ? "--debugger" : "--no-reload"],
-            _ => throw new NotSupportedException($"{entrypoint.Kind} is not served by a web server."),
-        };
-        if (server.LogLevel is { } level && entrypoint.Kind == PythonEntrypointKind.Asgi) args.AddRange(["--log-level", level]);
-        if (server.Reload) args.Add("--reload");
-        return args;
-
-        static object Bind(string host, object port) => port is EndpointReferenceExpression endpoint
-            ? ReferenceExpression.Create($"{host}:{endpoint}")
-            : $"{host}:{port}";
-    }
-
-    /// <summary>
-    /// Checks, before DCP starts the process, that the interpreter exists and the modules the entrypoint needs are
-    /// importable; otherwise fails the resource with one line that names the fix.
-    /// </summary>
-    private static async Task EnsureRunnableAsync(PythonAppResource resource, IServiceProvider services, CancellationToken cancellationToken)
-    {
-        var venv = resource.Annotations.OfType<PythonEnvironmentAnnotation>().Last();
-        if (!File.Exists(venv.Interpreter))
-        {
-            throw new PythonEnvironmentException(
-                $"{resource.Name}: no Python virtual environment at {venv.VirtualEnvironmentPath} ({venv.Interpreter} is missing). " +
-                "Run scripts/bootstrap.sh to create it, or point WithVirtualEnvironment(...) at an existing one.");
-        }
-
-        var modules = RequiredModules(resource).ToArray();
-        var probe = new ProcessStartInfo(venv.Interpreter)
-        {
-            WorkingDirectory = resource.AppDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        probe.ArgumentList.Add("-c");
-        probe.ArgumentList.Add("import importlib.util as u, sys; print(' '.join(m for m in sys.argv[1:] if u.find_spec(m) is None))");
-        foreach (var module in modules) probe.ArgumentList.Add(module);
-
-        using var process = Process.Start(probe)!;
-        var missing = (await process.StandardOutput.ReadToEndAsync(cancellationToken).ConfigureAwait(false)).Trim();
-        await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-        if (process.ExitCode != 0 || missing.Length > 0)
-        {
-            var what = missing.Length > 0 ? $"Python module(s) {missing} not importable" : "the interpreter failed to run";
-            throw new PythonEnvironmentException(
-                $"{resource.Name}: {what} in {venv.VirtualEnvironmentPath}. " +
-                $"Run scripts/bootstrap.sh (or {venv.Interpreter} -m pip install -r requirements.txt in {resource.AppDirectory}).");
-        }
-
-        services.GetRequiredService<ResourceLoggerService>().GetLogger(resource)
-            .LogInformation("Python environment {Venv} has {Modules}", venv.VirtualEnvironmentPath, string.Join(", ", modules));
-    }
-
-    private static IEnumerable<string> RequiredModules(PythonAppResource resource)
-    {
-        var entrypoint = resource.Annotations.OfType<PythonEntrypointAnnotation>().Last();
-        var server = resource.Annotations.OfType<PythonServerAnnotation>().Last();
-        switch (entrypoint.Kind)
-        {
-            case PythonEntrypointKind.Module:
-                yield return entrypoint.Value;
-                yield break;
-            case PythonEntrypointKind.Script:
-                yield break;
-        }
-        yield return entrypoint.Value.Split(':')[0];
-        if (server.Gunicorn) yield return "gunicorn";
-        yield return entrypoint.Kind == PythonEntrypointKind.Asgi ? "uvicorn" : "flask";
     }
 
     /// <summary>The nearest <c>.venv</c> from the app directory up to the AppHost's parent; else <c>{app}/.venv</c>.</summary>
@@ -243,19 +166,4 @@ public static class PythonAppResourceBuilderExtensions
     {
         foreach (var item in items) list.Add(item);
     }
-}
-
-/// <summary>The virtual environment of a Python resource cannot run it; the message names the fix.</summary>
-public sealed class PythonEnvironmentException(string message) : Exception(message)
-{
-    /// <summary>None: the message is the whole story, and a user should not read a stack trace to find the fix.</summary>
-    public override string? StackTrace => null;
-}
-
-/// <summary>Installs a Python app's requirements into its virtual environment (see <see cref="PythonAppResourceBuilderExtensions.WithPip"/>).</summary>
-public sealed class PythonInstallerResource(string name, PythonEnvironmentAnnotation venv, string appDirectory)
-    : ExecutableResource(name, venv.Interpreter, appDirectory)
-{
-    /// <summary>The virtual environment it installs into.</summary>
-    public string VirtualEnvironmentPath { get; } = venv.VirtualEnvironmentPath;
 }

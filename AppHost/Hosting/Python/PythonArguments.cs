@@ -1,0 +1,101 @@
+using Aspire.Hosting.ApplicationModel;
+
+namespace Aspire.Hosting;
+
+public static partial class PythonAppResourceBuilderExtensions
+{
+    /// <summary>
+    /// Decides the command from the current annotations and what the environment holds now: the entrypoint's tool
+    /// (<c>bin/pytest</c>, <c>bin/uvicorn</c>) where it exists, else the interpreter (<c>python -m uvicorn</c>).
+    /// Called when the model changes and once more at start, so the order of the calls does not matter.
+    /// </summary>
+    internal static IResourceBuilder<T> WithLaunch<T>(this IResourceBuilder<T> builder) where T : PythonAppResource
+    {
+        var launch = Launch(builder.Resource);
+        return builder.WithAnnotation(launch, ResourceAnnotationMutationBehavior.Replace).WithCommand(launch.Command);
+    }
+
+    internal static PythonLaunchAnnotation Launch(PythonAppResource resource)
+    {
+        var venv = resource.Annotations.OfType<PythonEnvironmentAnnotation>().Last();
+        var entrypoint = resource.Annotations.OfType<PythonEntrypointAnnotation>().Last();
+        var server = resource.Annotations.OfType<PythonServerAnnotation>().Last();
+        if (resource.Annotations.OfType<PythonDebugpyAnnotation>().Any()) return new(venv.Interpreter, UsesTool: false);
+        return entrypoint.Kind switch
+        {
+            PythonEntrypointKind.Executable => new(venv.Executable(entrypoint.Value), UsesTool: true),
+            PythonEntrypointKind.Asgi when !server.Gunicorn && File.Exists(venv.Executable("uvicorn")) => new(venv.Executable("uvicorn"), UsesTool: true),
+            _ => new(venv.Interpreter, UsesTool: false),
+        };
+    }
+
+    /// <summary>The process arguments, for DCP in run mode and for the container in publish mode.</summary>
+    internal static IEnumerable<object> BuildArguments(PythonAppResource resource, DistributedApplicationExecutionContext execution)
+    {
+        var entrypoint = resource.Annotations.OfType<PythonEntrypointAnnotation>().Last();
+        var server = resource.Annotations.OfType<PythonServerAnnotation>().Last();
+        if (execution.IsPublishMode)
+        {
+            return entrypoint.Kind switch
+            {
+                PythonEntrypointKind.Script => [entrypoint.Value],
+                PythonEntrypointKind.Module => ["-m", entrypoint.Value],
+                PythonEntrypointKind.Executable => ["-m", entrypoint.Value],
+                _ => ServerArguments(entrypoint, server with { Reload = false }, "0.0.0.0", entrypoint.ContainerPort!.Value),
+            };
+        }
+
+        var launch = resource.Annotations.OfType<PythonLaunchAnnotation>().LastOrDefault() ?? Launch(resource);
+        List<object> args = resource.Annotations.OfType<PythonDebugpyAnnotation>().LastOrDefault() is { } debugpy
+            ? DebugpyArguments(resource, debugpy)
+            : [];
+        switch (entrypoint.Kind)
+        {
+            case PythonEntrypointKind.Script:
+                args.Add(entrypoint.Value);
+                break;
+            case PythonEntrypointKind.Module:
+                args.AddRange(["-m", entrypoint.Value]);
+                break;
+            case PythonEntrypointKind.Executable:
+                // A tool is a Python script: under debugpy the interpreter runs it by path.
+                if (!launch.UsesTool) args.Add(resource.Annotations.OfType<PythonEnvironmentAnnotation>().Last().Executable(entrypoint.Value));
+                break;
+            default:
+                var served = ServerArguments(entrypoint, server, "127.0.0.1", resource.GetEndpoint("http").Property(EndpointProperty.TargetPort));
+                args.AddRange(launch.UsesTool ? served.Skip(2) : served); // bin/uvicorn takes what follows "-m uvicorn"
+                break;
+        }
+        return args;
+    }
+
+    /// <summary>
+    /// The arguments that serve an ASGI/WSGI app on <paramref name="host"/>:<paramref name="port"/>
+    /// (a number, or an endpoint property resolved at start): uvicorn, <c>flask run</c> or gunicorn.
+    /// </summary>
+    internal static List<object> ServerArguments(PythonEntrypointAnnotation entrypoint, PythonServerAnnotation server, string host, object port)
+    {
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        var portText = port as EndpointReferenceExpression ?? (object)Convert.ToString(port, invariant)!;
+        List<object> args = (entrypoint.Kind, server.Gunicorn) switch
+        {
+            (PythonEntrypointKind.Asgi, true) => ["-m", "gunicorn", entrypoint.Value, "--workers", server.Workers.ToString(invariant), "--worker-class", "uvicorn.workers.UvicornWorker", "--bind", Bind(host, portText)],
+            (PythonEntrypointKind.Wsgi, true) => ["-m", "gunicorn", entrypoint.Value, "--workers", server.Workers.ToString(invariant), "--bind", Bind(host, portText)],
+            (PythonEntrypointKind.Asgi, false) => ["-m", "uvicorn", entrypoint.Value, "--host", host, "--port", portText],
+            (PythonEntrypointKind.Wsgi, false) => ["-m", "flask", "--app", entrypoint.Value, "run", "--host", host, "--port", portText, server.Reload ? "--debugger" : "--no-reload"],
+            _ => throw new NotSupportedException($"{entrypoint.Kind} is not served by a web server."),
+        };
+        if (server.LogLevel is { } level && entrypoint.Kind == PythonEntrypointKind.Asgi) args.AddRange(["--log-level", level]);
+        if (server.Reload) args.Add("--reload");
+        return args;
+
+        static object Bind(string host, object port) => port is EndpointReferenceExpression endpoint
+            ? ReferenceExpression.Create($"{host}:{endpoint}")
+            : $"{host}:{port}";
+    }
+
+    private static void AddRange(this List<object> list, IEnumerable<object> items)
+    {
+        foreach (var item in items) list.Add(item);
+    }
+}
