@@ -1,6 +1,6 @@
 using Ichrisbirch.AppHost;
 
-var builder = DistributedApplication.CreateBuilder(args);
+var builder = Launch.CreateBuilder(args);
 var settings = builder.AddIchrisbirchSettings();
 
 var postgresPassword = builder.AddParameter("postgres-password", secret: true);

@@ -1,0 +1,57 @@
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+
+namespace Ichrisbirch.AppHost;
+
+/// <summary>
+/// How the AppHost starts, the same for F5, <c>dotnet run --project AppHost</c> and <c>scripts/run.sh</c> (which runs
+/// the built AppHost without launchSettings.json): the dashboard's name, its access rules and the runtime settings of
+/// the orchestration's own processes. Its URLs and transport are Aspire settings in AppHost/appsettings.json.
+/// </summary>
+internal static class Launch
+{
+    /// <summary>The application name the dashboard shows.</summary>
+    public const string ApplicationName = "Ichrisbirch";
+
+    /// <summary>Aspire's opt-in for a dashboard without the browser token (and an OTLP endpoint without the API key).</summary>
+    public const string AllowAnonymousKey = "ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS";
+
+    /// <summary>
+    /// Runtime settings of the processes the AppHost starts for itself, inherited through the environment: DCP
+    /// (Go: apiserver, run-controllers, one monitor per service process) and the dashboard. A value already in the
+    /// environment wins.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> OrchestrationRuntime = new Dictionary<string, string>
+    {
+        // Go's GC target: DCP's heaps are small and mostly start-up garbage; 25 % instead of 100 % keeps them smaller.
+        ["GOGC"] = "25",
+        // The dashboard: one workstation heap with a small gen0 budget instead of a server heap per core.
+        ["DOTNET_gcServer"] = "0",
+        ["DOTNET_GCgen0size"] = "0x200000",
+    };
+
+    /// <summary>Creates the AppHost's builder: the dashboard is named for the application and only Development or Testing may open it to anyone.</summary>
+    public static IDistributedApplicationBuilder CreateBuilder(string[] args)
+    {
+        var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions { Args = args, DashboardApplicationName = ApplicationName });
+        if (!builder.ExecutionContext.IsRunMode) return builder;
+
+        foreach (var (name, value) in OrchestrationRuntime)
+        {
+            if (Environment.GetEnvironmentVariable(name) is null) Environment.SetEnvironmentVariable(name, value);
+        }
+        var anonymous = builder.Configuration.GetValue<bool>(AllowAnonymousKey);
+        builder.Eventing.Subscribe<BeforeStartEvent>((_, _) =>
+        {
+            if (anonymous && builder.Environment.IsProduction())
+            {
+                throw new SetupException(
+                    $"Production never opens the dashboard without its login token, but {AllowAnonymousKey}=true is set. " +
+                    "Unset it (environment, --option or appsettings), or run Development for anonymous access.");
+            }
+            return Task.CompletedTask;
+        });
+        return builder;
+    }
+}
