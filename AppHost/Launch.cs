@@ -1,7 +1,6 @@
 using System.Reflection;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Ichrisbirch.AppHost;
@@ -71,7 +70,9 @@ internal static class Launch
     /// </summary>
     internal static bool ShortenHealthRechecks(IServiceProvider services)
     {
-        var monitor = services.GetServices<IHostedService>().FirstOrDefault(s => s.GetType().FullName == "Aspire.Hosting.Health.ResourceHealthCheckService");
+        // Only this one service: resolving every hosted service this early reorders Aspire's own start-up subscriptions.
+        var type = typeof(DistributedApplication).Assembly.GetType("Aspire.Hosting.Health.ResourceHealthCheckService");
+        var monitor = type is null ? null : services.GetService(type);
         var step = monitor?.GetType().GetProperty("NonHealthyHealthCheckStepInterval", BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public);
         if (step?.PropertyType != typeof(TimeSpan) || !step.CanWrite) return false;
         step.SetValue(monitor, HealthRecheckStep);
