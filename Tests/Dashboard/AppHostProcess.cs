@@ -48,7 +48,7 @@ public sealed partial class AppHostProcess : IAsyncDisposable
             RedirectStandardError = true,
         };
         foreach (var a in command.Skip(1)) start.ArgumentList.Add(a);
-        foreach (var name in new[] { "DOTNET_ENVIRONMENT", "ASPIRE_ENVIRONMENT", "ASPNETCORE_URLS", "ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS", "ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL", "ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL" })
+        foreach (var name in new[] { "DOTNET_ENVIRONMENT", "ASPIRE_ENVIRONMENT", "ASPNETCORE_URLS", "ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS", "ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL", "ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL", "GOGC" })
         {
             start.Environment.Remove(name);
         }

@@ -77,6 +77,27 @@ public class DashboardAccessTests(SecuredDashboard dashboard) : IClassFixture<Se
         Assert.Equal(HttpStatusCode.OK, await ExportAsync(client, key));
     }
 
+    [Fact]
+    public void Dcp_runs_with_the_smaller_go_heap_target_the_apphost_hands_down()
+    {
+        var monitor = $"start-apiserver --monitor {dashboard.AppHost.Process.Id} ";
+        var dcp = Directory.GetDirectories("/proc")
+            .Select(dir => (Dir: dir, Cmd: ReadOrEmpty(Path.Combine(dir, "cmdline")).Replace('\0', ' ')))
+            .Where(p => p.Cmd.Contains(monitor, StringComparison.Ordinal))
+            .ToList();
+        Assert.NotEmpty(dcp);
+        foreach (var (dir, cmd) in dcp)
+        {
+            Assert.Contains("GOGC=25", ReadOrEmpty(Path.Combine(dir, "environ")).Split('\0'));
+        }
+    }
+
+    private static string ReadOrEmpty(string path)
+    {
+        try { return File.ReadAllText(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return ""; }
+    }
+
     /// <summary>An empty OTLP/HTTP logs export: a zero-length protobuf body is a valid request.</summary>
     private async Task<HttpStatusCode> ExportAsync(HttpClient client, string? apiKey)
     {
