@@ -1,6 +1,6 @@
 using Ichrisbirch.AppHost;
 
-var builder = DistributedApplication.CreateBuilder(args);
+var builder = Launch.CreateBuilder(args);
 Program.Ichrisbirch(builder);
 builder.Build().Run();
 

@@ -1,7 +1,25 @@
 #!/usr/bin/env bash
-# Prepares the machine (idempotent) and starts the stack with the Aspire dashboard (http://localhost:15888).
+# Prepares the machine (idempotent), builds the AppHost and runs the built AppHost in its folder: no `dotnet run`
+# stays resident. The dashboard is at http://localhost:15888; open the "Login to the dashboard at …" URL it prints.
 # Extra arguments go to the AppHost, e.g. scripts/run.sh --environment Testing
+#   --anonymous-dashboard   open the dashboard without its login token (refused in Production)
+# Settings come from AppHost/appsettings*.json, as with `dotnet run --project AppHost` and F5; the environment is
+# Development unless DOTNET_ENVIRONMENT or --environment says otherwise.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+args=()
+for arg in "$@"; do
+  case "$arg" in
+    --anonymous-dashboard) export ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS=true ;;
+    *) args+=("$arg") ;;
+  esac
+done
 bash "$repo/scripts/bootstrap.sh"
-exec dotnet run --project "$repo/AppHost" -- "$@"
+if ! apphost_dll="$(dotnet build "$repo/AppHost" --nologo -v q -getProperty:TargetPath 2>&1)"; then
+  printf '%s\n' "$apphost_dll" >&2
+  echo "run.sh: dotnet build AppHost failed (output above)." >&2
+  exit 1
+fi
+if [ -z "${DOTNET_ENVIRONMENT:-}${ASPIRE_ENVIRONMENT:-}" ]; then export DOTNET_ENVIRONMENT=Development; fi
+cd "$repo/AppHost" # the content root: appsettings*.json and the env files are read from here
+exec dotnet "$apphost_dll" ${args[@]+"${args[@]}"}
