@@ -132,12 +132,14 @@ class HabitsCache:
         self.verified_at = seen  # what is in Redis now came from PostgreSQL
 
     async def invalidate(self) -> None:
-        try:
-            await self.client.delete(HABITS_LIST_KEY)
-        except RedisError as error:
-            self._failed("invalidation", error)
-            if self.retry is None or self.retry.done():
-                self.retry = asyncio.get_running_loop().create_task(self._retry_invalidate())
+        if time.monotonic() >= self.skip_until:
+            try:
+                await self.client.delete(HABITS_LIST_KEY)
+                return
+            except RedisError as error:
+                self._failed("invalidation", error)
+        if self.retry is None or self.retry.done():
+            self.retry = asyncio.get_running_loop().create_task(self._retry_invalidate())
 
     async def _retry_invalidate(self) -> None:
         """Delete the key as soon as Redis answers again (bounded by the entry's TTL)."""
