@@ -54,8 +54,8 @@ public static class PythonAppResourceBuilderExtensions
         return builder.WithCommand(annotation.Interpreter);
     }
 
-    /// <summary>Serves the app through gunicorn with <paramref name="workers"/> worker processes.</summary>
-    public static IResourceBuilder<PythonAppResource> WithGunicorn(this IResourceBuilder<PythonAppResource> builder, int workers = 4)
+    /// <summary>Serves the app through gunicorn with <paramref name="workers"/> worker processes (null: gunicorn's configuration decides).</summary>
+    public static IResourceBuilder<PythonAppResource> WithGunicorn(this IResourceBuilder<PythonAppResource> builder, int? workers = null)
         => builder.WithServer(s => s with { Gunicorn = true, Workers = workers });
 
     /// <summary>Restarts the server when the source changes (development only; ignored in publish mode).</summary>
@@ -154,8 +154,8 @@ public static class PythonAppResourceBuilderExtensions
         var portText = port as EndpointReferenceExpression ?? (object)Convert.ToString(port, invariant)!;
         List<object> args = (entrypoint.Kind, server.Gunicorn) switch
         {
-            (PythonEntrypointKind.Asgi, true) => ["-m", "gunicorn", entrypoint.Value, "--workers", server.Workers.ToString(invariant), "--worker-class", "uvicorn.workers.UvicornWorker", "--bind", Bind(host, portText)],
-            (PythonEntrypointKind.Wsgi, true) => ["-m", "gunicorn", entrypoint.Value, "--workers", server.Workers.ToString(invariant), "--bind", Bind(host, portText)],
+            (PythonEntrypointKind.Asgi, true) => ["-m", "gunicorn", entrypoint.Value, .. Workers(server.Workers), "--worker-class", "uvicorn.workers.UvicornWorker", "--bind", Bind(host, portText)],
+            (PythonEntrypointKind.Wsgi, true) => ["-m", "gunicorn", entrypoint.Value, .. Workers(server.Workers), "--bind", Bind(host, portText)],
             (PythonEntrypointKind.Asgi, false) => ["-m", "uvicorn", entrypoint.Value, "--host", host, "--port", portText],
             (PythonEntrypointKind.Wsgi, false) => ["-m", "flask", "--app", entrypoint.Value, "run", "--host", host, "--port", portText, server.Reload ? "--debugger" : "--no-reload"],
             _ => throw new NotSupportedException($"{entrypoint.Kind} is not served by a web server."),
@@ -163,6 +163,8 @@ public static class PythonAppResourceBuilderExtensions
         if (server.LogLevel is { } level && entrypoint.Kind == PythonEntrypointKind.Asgi) args.AddRange(["--log-level", level]);
         if (server.Reload) args.Add("--reload");
         return args;
+
+        static List<object> Workers(int? workers) => workers is { } n ? ["--workers", n.ToString(System.Globalization.CultureInfo.InvariantCulture)] : [];
 
         static object Bind(string host, object port) => port is EndpointReferenceExpression endpoint
             ? ReferenceExpression.Create($"{host}:{endpoint}")
