@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from typing import Any
 
 import httpx
@@ -20,12 +22,34 @@ class ApiError(Exception):
 
 
 class ApiClient:
+    """One pooled keep-alive httpx client per process, made on first use.
+
+    gunicorn preloads the app in its master and forks the workers: a client made
+    at import would be shared by every worker, sockets included.  Made on first
+    use in each process instead (and remade if the process forked since), each
+    worker keeps its own connections to the api open between requests.  httpx's
+    client is thread-safe, so a worker's threads share it.
+    """
+
     def __init__(self, base_url: str, api_key: str) -> None:
         self.base_url = base_url
-        self.http = httpx.Client(base_url=base_url, timeout=TIMEOUT, headers={"X-API-Key": api_key})
+        self.api_key = api_key
+        self._http: httpx.Client | None = None
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    @property
+    def http(self) -> httpx.Client:
+        if self._pid != os.getpid():
+            with self._lock:
+                if self._pid != os.getpid():
+                    self._http = httpx.Client(base_url=self.base_url, timeout=TIMEOUT, headers={"X-API-Key": self.api_key})
+                    self._pid = os.getpid()
+        return self._http  # type: ignore[return-value]
 
     def close(self) -> None:
-        self.http.close()
+        if self._http is not None and self._pid == os.getpid():
+            self._http.close()
 
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
