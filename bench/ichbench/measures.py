@@ -10,10 +10,11 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 import xml.etree.ElementTree as ET
 from time import sleep
 
-from ichbench.probes import free_port, http_call, http_ok, log, now, wait_ports_free
+from ichbench.probes import free_port, http_call, http_ok, log, now, ports_free, wait_ports_free
 from ichbench.report import fmt, med, pct, report_lifecycle, summary_row, table
 from ichbench.runners import A_PORTS, REPO, Profile, RunA, RunB
 
