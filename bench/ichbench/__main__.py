@@ -15,13 +15,14 @@ from ichbench import procfs, runners
 from ichbench.measures import measure_datapath, measure_lifecycle, measure_publish, measure_tests
 from ichbench.probes import log, ports_free
 from ichbench.report import table
+from ichbench.steps import measure_steps
 from ichbench.runners import A_PORTS, REPO
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=ichbench.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=5, help="timed runs of each of A and B (start/stop/footprint, publish)")
-    ap.add_argument("--only", default="lifecycle,publish,datapath,tests", help="comma list of lifecycle,publish,datapath,tests")
+    ap.add_argument("--only", default="lifecycle,publish,datapath,steps,tests", help="comma list of lifecycle,publish,datapath,steps,tests")
     ap.add_argument("--settle", type=float, default=3.0, help="seconds after all-healthy before the footprint sample")
     ap.add_argument("--redis-password", default=None,
                     help="override the Development redis password (A: --Parameters:redis-password=…, B: requirepass); "
@@ -63,7 +64,8 @@ def main() -> int:
     sys.stdout.flush()
 
     out: dict = {"commit": head, "loadavg": open("/proc/loadavg").read().strip()}
-    steps = [("lifecycle", measure_lifecycle), ("publish", measure_publish), ("datapath", measure_datapath), ("tests", measure_tests)]
+    steps = [("lifecycle", measure_lifecycle), ("publish", measure_publish), ("datapath", measure_datapath), ("steps", measure_steps),
+             ("tests", measure_tests)]
     for name, fn in steps:
         if name not in only:
             continue
