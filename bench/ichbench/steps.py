@@ -25,7 +25,7 @@ from ichbench.measures import wrk
 from ichbench.report import fmt, med, table
 from ichbench.runners import REPO, SERVICES
 
-BASE, BYTES_ASYNC = "8cbbd98", "3938138"  # branch start; bytes cache + async endpoints
+BASE, BYTES_ASYNC, APP_THREADS = "8cbbd98", "3938138", "9dc283d"  # branch start; bytes cache + async; app threads
 PLAIN = "--worker-class ichbench.plainworker.PlainWorker"
 FAST = "--worker-class uvicorn.workers.UvicornWorker"
 STEPS = [
@@ -39,7 +39,8 @@ STEPS = [
 # and one pooled keep-alive api client per worker (gunicorn.conf.py, api_client.py).
 APP_STEPS = [
     ("app before: 4 sync workers", BASE, "--workers 4"),
-    ("app: a worker per CPU × 4 threads, one keep-alive client per worker", None, ""),
+    ("app: a worker per CPU × 4 threads, one keep-alive httpx client per worker", APP_THREADS, ""),
+    ("… + the api client on urllib3 instead of httpx", None, ""),
 ]
 
 
@@ -89,7 +90,7 @@ def measure_steps(args, out: dict) -> None:
         return url
 
     try:
-        trees = {commit: source(commit, args.work) for _, commit, _ in STEPS}
+        trees = {commit: source(commit, args.work) for _, commit, _ in STEPS + APP_STEPS}
         for i in range(args.wrk_runs):
             for label, commit, gargs in (STEPS if i % 2 == 0 else list(reversed(STEPS))):
                 redis.Redis(port=rd.port, password=rd.password).flushall()  # cache formats differ between versions
