@@ -21,8 +21,8 @@ public sealed record ServerSettings
     public int? Port { get; init; }
     /// <summary>gunicorn instead of uvicorn / flask run.</summary>
     public bool Gunicorn { get; init; }
-    /// <summary>gunicorn workers.</summary>
-    public int Workers { get; init; } = 1;
+    /// <summary>gunicorn workers; unset: services/gunicorn.conf.py derives them from the CPUs at start-up.</summary>
+    public int? Workers { get; init; }
     /// <summary>Reload on source changes.</summary>
     public bool Reload { get; init; }
     /// <summary>Start under debugpy, listening on the <c>debugpy</c> endpoint (run mode; refused in Production).</summary>

@@ -70,9 +70,9 @@ public class EnvironmentTests
     {
         var model = await ModelTests.ModelAsync("--environment", "Production", "--Ichrisbirch:Infrastructure=Local");
         var api = await ArgsAsync(model.Resources.Single(r => r.Name == "api"));
-        Assert.Equal(["-m", "gunicorn", "ichrisbirch.wsgi_api:api", "--workers", "4", "--worker-class", "uvicorn.workers.UvicornWorker", "--bind", "{endpoint}"], api);
+        Assert.Equal(["-m", "gunicorn", "ichrisbirch.wsgi_api:api", "--worker-class", "uvicorn.workers.UvicornWorker", "--bind", "{endpoint}"], api);
         var app = await ArgsAsync(model.Resources.Single(r => r.Name == "app"));
-        Assert.Equal(["-m", "gunicorn", "ichrisbirch.wsgi_app:app", "--workers", "4", "--bind", "{endpoint}"], app);
+        Assert.Equal(["-m", "gunicorn", "ichrisbirch.wsgi_app:app", "--bind", "{endpoint}"], app);
         Assert.Equal("info", (await ModelTests.EnvironmentAsync(model.Resources.Single(r => r.Name == "api")))["LOG_LEVEL"]);
     }
 

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Benchmarks of the AppHost against the physical limit. Prints Markdown; never fails.
-#   bench/run.sh                      # everything: start/stop/footprint, publish, data path, test suite (~10 min)
+#   bench/run.sh                      # everything: start/stop/footprint, publish, data path, test suite (~20 min)
+#   bench/run.sh --only datapath      # the data path only, Development and Production (~8 min)
+#   bench/run.sh --only datapath --profiles production --wrk-runs 5
 #   bench/run.sh --runs 3 --only lifecycle,publish
-# Needs: scripts/bootstrap.sh done, AppHost built (dotnet build AppHost), ports 8000/5000/5432/6379/15888/19888 free.
+# Needs: scripts/bootstrap.sh done (services/.venv: psycopg, redis-py), AppHost built (dotnet build AppHost),
+# ports 8000/5000/5432/6379/15888/19888 free.
 set -uo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -13,5 +16,7 @@ fi
 if [ ! -f AppHost/bin/Debug/net10.0/AppHost.dll ]; then
   dotnet build AppHost --nologo -v q >/dev/null 2>&1 || echo "# dotnet build AppHost failed" >&2
 fi
-/usr/bin/python3 bench/bench.py "$@"
+python="$repo/services/.venv/bin/python"
+[ -x "$python" ] || { echo "# services/.venv missing: run scripts/bootstrap.sh" >&2; exit 0; }
+PYTHONPATH="$repo/bench${PYTHONPATH:+:$PYTHONPATH}" "$python" -m ichbench "$@"
 exit 0

@@ -10,7 +10,7 @@ venv="$repo/services/.venv"
 apt_packages=(
   postgresql redis-server python3-venv python3-pip
   python3-fastapi python3-uvicorn python3-flask python3-sqlalchemy python3-psycopg python3-redis
-  python3-apscheduler python3-httpx python3-pytest gunicorn
+  python3-apscheduler python3-httpx python3-pytest gunicorn python3-uvloop python3-httptools python3-urllib3
   docker-compose python3-jsonschema python3-yaml nginx-light openssl
   python3-debugpy python3-wheel python3-setuptools
 )

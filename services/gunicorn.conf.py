@@ -5,6 +5,52 @@ once in the master before forking.  A missing or invalid variable then stops
 gunicorn itself with exit code 2 and one line on stderr; without preloading,
 each worker would exit and gunicorn would respawn it forever.  No connection is
 opened at import time, so forking after the import is safe.
+
+workers: decided here at start-up, never fixed at publish time: WEB_CONCURRENCY
+when set, else one worker per CPU this process may use.  Inside a container
+that is the cgroup's quota (``cpu.max``; compose ``cpus:``), which
+``os.cpu_count()`` ignores; outside, the CPU affinity mask.  A ``--workers``
+argument still overrides it.  One uvicorn worker per CPU is enough for the
+async api; sync workers (the Flask app) also get ``threads``, so a worker waiting
+on the api keeps serving other requests.
 """
 
+from __future__ import annotations
+
+import math
+import os
+
 preload_app = True
+
+
+def cpu_limit(cgroup: str = "/sys/fs/cgroup") -> int:
+    """CPUs this process may use: the affinity mask, capped by a cgroup v2 or v1 CPU quota."""
+    cpus = len(os.sched_getaffinity(0))
+    for quota_file, period_file in ((f"{cgroup}/cpu.max", None),
+                                    (f"{cgroup}/cpu/cpu.cfs_quota_us", f"{cgroup}/cpu/cpu.cfs_period_us")):
+        try:
+            with open(quota_file) as f:
+                fields = f.read().split()
+            if period_file is not None:
+                with open(period_file) as f:
+                    fields.append(f.read().strip())
+            quota, period = fields[0], fields[1]
+        except (OSError, IndexError):
+            continue
+        if quota not in ("max", "-1"):
+            cpus = min(cpus, max(1, math.ceil(int(quota) / int(period))))
+        break
+    return cpus
+
+
+def worker_count(environ: dict[str, str] | os._Environ = os.environ) -> int:
+    configured = environ.get("WEB_CONCURRENCY", "").strip()
+    if not configured:
+        return cpu_limit()
+    if not configured.isdigit() or int(configured) < 1:
+        raise SystemExit(f"WEB_CONCURRENCY={configured!r} is not a worker count: set a whole number ≥ 1 or unset it")
+    return int(configured)
+
+
+workers = worker_count()
+threads = 4  # sync workers only (gthread); uvicorn workers ignore it

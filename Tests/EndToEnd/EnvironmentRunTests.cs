@@ -43,7 +43,7 @@ public class EnvironmentRunTests
     }
 
     [Fact]
-    public async Task Production_serves_through_gunicorn_with_four_workers_when_secrets_are_supplied()
+    public async Task Production_serves_through_gunicorn_with_a_worker_per_cpu_when_secrets_are_supplied()
     {
         using var data = new ScratchDirectory();
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(data.Path, (UnixFileMode)0b111_101_101); // the postgres user must reach its data directory
@@ -63,7 +63,7 @@ public class EnvironmentRunTests
             var pid = Convert.ToInt32(e.Snapshot.Properties.Single(p => p.Name == "executable.pid").Value, System.Globalization.CultureInfo.InvariantCulture);
             Assert.Contains("gunicorn", Processes.Describe(pid));
             var workers = Processes.WithDescendants([pid]).Count - 1;
-            Assert.True(workers == 4, $"{service}: expected 4 gunicorn workers, found {workers}");
+            Assert.True(workers == Environment.ProcessorCount, $"{service}: expected {Environment.ProcessorCount} gunicorn workers (one per CPU), found {workers}");
         }
 
         var page = await stack.Client("app").GetAsync("/habits/");

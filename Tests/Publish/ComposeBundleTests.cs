@@ -29,9 +29,9 @@ public class ComposeBundleTests(PublishedBundle bundle) : IClassFixture<Publishe
             Assert.Equal("production", build["target"]);
             Assert.DoesNotContain("volumes", bundle.Services.Map(name).Keys); // no source mounts
         }
-        Assert.Equal(["-m", "gunicorn", "ichrisbirch.wsgi_api:api", "--workers", "4", "--worker-class", "uvicorn.workers.UvicornWorker", "--bind", "0.0.0.0:8000"],
+        Assert.Equal(["-m", "gunicorn", "ichrisbirch.wsgi_api:api", "--worker-class", "uvicorn.workers.UvicornWorker", "--bind", "0.0.0.0:8000"],
             bundle.Services.Map("api").List("command"));
-        Assert.Equal(["-m", "gunicorn", "ichrisbirch.wsgi_app:app", "--workers", "4", "--bind", "0.0.0.0:5000"], bundle.Services.Map("app").List("command"));
+        Assert.Equal(["-m", "gunicorn", "ichrisbirch.wsgi_app:app", "--bind", "0.0.0.0:5000"], bundle.Services.Map("app").List("command"));
     }
 
     [Fact]

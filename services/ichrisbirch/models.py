@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, Integer, String, func
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, Integer, String, func
 from sqlalchemy.orm import declarative_base
 
 Base = declarative_base()
@@ -28,3 +28,13 @@ class Task(Base):
     priority = Column(Integer, nullable=False)
     add_date = Column(DateTime(timezone=True), nullable=False, server_default=func.now())
     complete_date = Column(DateTime(timezone=True), nullable=True)
+
+
+class CacheGeneration(Base):
+    """Bumped by every write to a cached table, inside the write's transaction (see ``cache.py``)."""
+
+    __tablename__ = "cache_generations"
+    __table_args__ = {"schema": "public"}
+
+    name = Column(String(100), primary_key=True)
+    generation = Column(BigInteger, nullable=False)

@@ -112,7 +112,9 @@ class PostgresServer:
 
 
 class RedisServer:
-    """redis-server on a free port with requirepass and no persistence."""
+    """redis-server on a free port with requirepass and no persistence (unless a subclass says otherwise)."""
+
+    persistence = 'save ""\nappendonly no\n'
 
     def __init__(self, password: str = "test-redis-password") -> None:
         self.password = password
@@ -123,8 +125,8 @@ class RedisServer:
     def start(self) -> RedisServer:
         conf = self.dir / "redis.conf"
         conf.write_text(
-            f'port {self.port}\nbind 127.0.0.1\nrequirepass "{self.password}"\nsave ""\n'
-            f'appendonly no\ndir {self.dir}\ndaemonize no\n'
+            f'port {self.port}\nbind 127.0.0.1\nrequirepass "{self.password}"\n{self.persistence}'
+            f'dir {self.dir}\ndaemonize no\n'
         )
         log = open(self.dir / "redis.log", "wb")
         self.process = subprocess.Popen(["redis-server", str(conf)], stdout=log, stderr=subprocess.STDOUT)

@@ -138,7 +138,8 @@ def test_health_503_when_redis_is_down(service_env: dict[str, str], log_dir: Pat
         body = response.json()
         assert body["status"] == "unhealthy" and body["postgres"] == "ok"
         assert body["redis"] == "error: ConnectionError"
-        # The habits list still works without its cache.
-        assert httpx.get(f"{url}/habits/", timeout=10).status_code == 200
+        # The habits list still works without its cache, and says so.
+        habits = httpx.get(f"{url}/habits/", timeout=10)
+        assert (habits.status_code, habits.headers["X-Cache"]) == (200, "bypass")
     finally:
         process.stop()

@@ -27,8 +27,8 @@ public sealed record PythonServerAnnotation : IResourceAnnotation
     /// <summary>Serve through gunicorn (production) instead of uvicorn / flask run.</summary>
     public bool Gunicorn { get; init; }
 
-    /// <summary>gunicorn worker processes.</summary>
-    public int Workers { get; init; } = 1;
+    /// <summary>gunicorn worker processes; null: not passed, gunicorn's configuration decides.</summary>
+    public int? Workers { get; init; }
 
     /// <summary>Restart on source changes (development).</summary>
     public bool Reload { get; init; }

@@ -85,8 +85,8 @@ public static partial class PythonAppResourceBuilderExtensions
         return builder.WithLaunch();
     }
 
-    /// <summary>Serves the app through gunicorn with <paramref name="workers"/> worker processes.</summary>
-    public static IResourceBuilder<T> WithGunicorn<T>(this IResourceBuilder<T> builder, int workers = 4) where T : PythonAppResource
+    /// <summary>Serves the app through gunicorn with <paramref name="workers"/> worker processes (null: gunicorn's configuration decides).</summary>
+    public static IResourceBuilder<T> WithGunicorn<T>(this IResourceBuilder<T> builder, int? workers = null) where T : PythonAppResource
         => builder.WithServer(s => s with { Gunicorn = true, Workers = workers }).WithLaunch();
 
     /// <summary>Restarts the server when the source changes (development only; ignored in publish mode).</summary>

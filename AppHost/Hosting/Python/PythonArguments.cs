@@ -79,8 +79,8 @@ public static partial class PythonAppResourceBuilderExtensions
         var portText = port as EndpointReferenceExpression ?? (object)Convert.ToString(port, invariant)!;
         List<object> args = (entrypoint.Kind, server.Gunicorn) switch
         {
-            (PythonEntrypointKind.Asgi, true) => ["-m", "gunicorn", entrypoint.Value, "--workers", server.Workers.ToString(invariant), "--worker-class", "uvicorn.workers.UvicornWorker", "--bind", Bind(host, portText)],
-            (PythonEntrypointKind.Wsgi, true) => ["-m", "gunicorn", entrypoint.Value, "--workers", server.Workers.ToString(invariant), "--bind", Bind(host, portText)],
+            (PythonEntrypointKind.Asgi, true) => ["-m", "gunicorn", entrypoint.Value, .. Workers(server.Workers), "--worker-class", "uvicorn.workers.UvicornWorker", "--bind", Bind(host, portText)],
+            (PythonEntrypointKind.Wsgi, true) => ["-m", "gunicorn", entrypoint.Value, .. Workers(server.Workers), "--bind", Bind(host, portText)],
             (PythonEntrypointKind.Asgi, false) => ["-m", "uvicorn", entrypoint.Value, "--host", host, "--port", portText],
             (PythonEntrypointKind.Wsgi, false) => ["-m", "flask", "--app", entrypoint.Value, "run", "--host", host, "--port", portText, server.Reload ? "--debugger" : "--no-reload"],
             _ => throw new NotSupportedException($"{entrypoint.Kind} is not served by a web server."),
@@ -88,6 +88,8 @@ public static partial class PythonAppResourceBuilderExtensions
         if (server.LogLevel is { } level && entrypoint.Kind == PythonEntrypointKind.Asgi) args.AddRange(["--log-level", level]);
         if (server.Reload) args.Add("--reload");
         return args;
+
+        static List<object> Workers(int? workers) => workers is { } n ? ["--workers", n.ToString(System.Globalization.CultureInfo.InvariantCulture)] : [];
 
         static object Bind(string host, object port) => port is EndpointReferenceExpression endpoint
             ? ReferenceExpression.Create($"{host}:{endpoint}")

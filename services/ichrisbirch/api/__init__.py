@@ -30,9 +30,9 @@ def create_api(settings: ApiSettings) -> FastAPI:
         logger.info("api ready (environment=%s)", settings.environment)
 
     @api.on_event("shutdown")
-    def close_connections() -> None:
+    async def close_connections() -> None:
         engine.dispose()
-        redis_client.close()
+        await api.state.habits_cache.close()
 
     api.include_router(server.router)
     api.include_router(habits.router)

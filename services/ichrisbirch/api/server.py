@@ -5,9 +5,10 @@ from __future__ import annotations
 import platform
 from datetime import datetime, timezone
 from importlib import metadata
-from typing import Callable
+from typing import Awaitable, Callable
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from ichrisbirch.cache import check_redis
@@ -18,20 +19,20 @@ router = APIRouter(tags=["server"])
 VERSIONED_PACKAGES = ("fastapi", "pydantic", "starlette", "sqlalchemy", "psycopg", "redis", "uvicorn", "gunicorn")
 
 
-def _probe(check: Callable[[], None]) -> str:
+async def _probe(check: Callable[[], Awaitable[None]]) -> str:
     try:
-        check()
+        await check()
     except Exception as error:  # the class name is the report; messages may hold hosts
         return f"error: {type(error).__name__}"
     return "ok"
 
 
 @router.get("/health")
-def health(request: Request) -> JSONResponse:
+async def health(request: Request) -> JSONResponse:
     state = request.app.state
     checks = {
-        "postgres": _probe(lambda: check_postgres(state.engine)),
-        "redis": _probe(lambda: check_redis(state.redis)),
+        "postgres": await _probe(lambda: run_in_threadpool(check_postgres, state.engine)),
+        "redis": await _probe(lambda: check_redis(state.redis)),
     }
     healthy = all(result == "ok" for result in checks.values())
     return JSONResponse(

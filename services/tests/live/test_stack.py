@@ -7,6 +7,7 @@ import uuid
 
 import httpx
 import pytest
+import redis
 
 from ichrisbirch import cache, db
 from ichrisbirch.config import load_postgres_settings, load_redis_settings
@@ -52,7 +53,8 @@ def test_writes_need_api_key(stack: Stack) -> None:
 
 def test_cached_habits_list_is_in_the_stacks_redis(api: httpx.Client, habit: dict) -> None:
     api.get("/habits/")
-    client = cache.make_redis(load_redis_settings())
+    settings = load_redis_settings()
+    client = redis.Redis(host=settings.host, port=settings.port, password=settings.password or None)
     try:
         assert client.exists(cache.HABITS_LIST_KEY)
     finally:
