@@ -17,7 +17,7 @@ internal partial class Program
         var redisPassword = builder.AddParameter("redis-password", secret: true);
         var apiSecretKey = builder.AddParameter("api-secret-key", secret: true);
         var flaskSecretKey = builder.AddParameter("flask-secret-key", secret: true);
-    var appAdminPassword = builder.AddParameter("app-admin-password", secret: true);
+        var appAdminPassword = builder.AddParameter("app-admin-password", secret: true);
 
         var postgres = builder.AddPostgresServer("postgres", postgresPassword, settings)
             .WithRestartPolicy(settings.RestartPolicy).WithResourceLimits(cpus: 1.0, memoryMiB: 1024);
@@ -37,7 +37,7 @@ internal partial class Program
             .WithServer(settings.App, settings.HostPorts)
             .WithRestartPolicy(settings.RestartPolicy).WithResourceLimits(cpus: 1.0, memoryMiB: 1024)
             .WithFlaskSecretKey(flaskSecretKey)
-        .WithWritesBehindSignIn(appAdminPassword)
+            .WithWritesBehindSignIn(appAdminPassword)
             .WithReference(api).WaitFor(api);
 
         var scheduler = builder.AddPythonModule("scheduler", settings.ServicesDirectory, "ichrisbirch.wsgi_scheduler")
