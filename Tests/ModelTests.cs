@@ -133,26 +133,28 @@ public class ModelTests
         Assert.DoesNotContain(env["scheduler"], k => k.StartsWith("REDIS_", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task Auto_picks_containers_only_when_a_container_runtime_answers()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Auto_picks_containers_only_when_a_container_runtime_answers(bool runtimeAnswers)
     {
-        var runtimeAnswers = new[] { "docker", "podman" }.Any(runtime =>
+        // The topology on a bare builder over the AppHost folder, with the probe's answer given instead of asked.
+        var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions
         {
-            try
-            {
-                using var info = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(runtime, ["info"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-                return info.WaitForExit(TimeSpan.FromSeconds(5)) && info.ExitCode == 0;
-            }
-            catch (System.ComponentModel.Win32Exception)
-            {
-                return false;
-            }
+            ProjectDirectory = AppHostDirectory,
+            Args = ["--environment", "Development", "--Ichrisbirch:Infrastructure=Auto"],
+            DisableDashboard = true,
         });
-        var model = await ModelAsync("--environment", "Development", "--Ichrisbirch:Infrastructure=Auto");
-        var postgres = model.Resources.Single(r => r.Name == "postgres");
+        builder.Services.AddSingleton(new Ichrisbirch.AppHost.ContainerRuntimeProbe(() => runtimeAnswers));
+        Program.Ichrisbirch(builder);
+
+        var postgres = builder.Resources.Single(r => r.Name == "postgres");
         Assert.Equal(runtimeAnswers, postgres is PostgresServerResource);
         Assert.Equal(!runtimeAnswers, postgres is LocalPostgresResource);
+        Assert.Equal(runtimeAnswers, builder.Resources.Single(r => r.Name == "redis") is RedisResource);
     }
+
+    private static string AppHostDirectory => Path.Combine(Publish.Publisher.RepoRoot, "AppHost");
 
     [Fact]
     public async Task Python_services_run_from_the_services_virtual_environment()

@@ -49,11 +49,8 @@ internal static class PublishedModels
 }
 
 /// <summary>The model cannot be published as it is; the message names the resource and the fix. Reported as one line.</summary>
-public sealed class ComposePublishException(string message) : Exception(message)
+public sealed class ComposePublishException(string message) : OneLineException(message)
 {
-    /// <summary>None: the message is the whole story.</summary>
-    public override string? StackTrace => null;
-
     /// <summary>
     /// Runs a publish step; a <see cref="ComposePublishException"/> becomes one line on stderr, exit code 1 and a
     /// stopped AppHost, instead of the pipeline's stack traces and exit code 0.
