@@ -63,8 +63,8 @@ internal static partial class Extensions
     /// <c>aspire publish</c>: docker-compose.yml from the Production model, docker-compose.dev.yml / .test.yml from
     /// the Development / Testing models, health probes through the image's own probe, rotated json logs.
     /// </summary>
-    public static IResourceBuilder<DockerComposeEnvironmentResource> AddComposeDeployment(this IDistributedApplicationBuilder builder, Action<IDistributedApplicationBuilder> topology)
-        => builder.AddDockerComposeEnvironment("compose", topology)
+    public static IResourceBuilder<ComposeBundleResource> AddComposeDeployment(this IDistributedApplicationBuilder builder, Action<IDistributedApplicationBuilder> topology)
+        => builder.AddComposeBundle("compose", topology)
             .WithOverride("Development", "docker-compose.dev.yml")
             .WithOverride("Testing", "docker-compose.test.yml")
             .WithHttpProbeCommand("python", "-m", "ichrisbirch.healthcheck")

@@ -25,7 +25,7 @@ internal static class PublishedModels
     /// <summary>True for a builder made here (its topology must not register publish steps again).</summary>
     public static bool IsPublishedModel(IDistributedApplicationBuilder builder) => s_published.TryGetValue(builder, out _);
 
-    public static PublishedModel Build(DockerComposeEnvironmentResource environment, string environmentName)
+    public static PublishedModel Build(ComposeBundleResource environment, string environmentName)
     {
         var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions
         {
