@@ -9,7 +9,10 @@ internal static partial class Extensions
     /// <summary>How this repository prepares a machine: named in every error about a missing prerequisite.</summary>
     private const string SetupScriptHint = "run scripts/bootstrap.sh";
 
-    /// <summary>Reads the environment's settings (appsettings.{Environment}.json) once and validates them.</summary>
+    /// <summary>
+    /// Reads the environment's settings (appsettings.{Environment}.json) once and validates them, hands the AppHost-wide
+    /// values to ServiceDefaults and the Python hosting, and (run mode) checks secrets and ports before any process starts.
+    /// </summary>
     public static IchrisbirchSettings AddIchrisbirchSettings(this IDistributedApplicationBuilder builder)
     {
         var environment = builder.Environment.EnvironmentName;
