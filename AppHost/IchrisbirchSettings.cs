@@ -14,6 +14,21 @@ public enum InfrastructureMode
     Containers,
 }
 
+/// <summary>The services' LOG_LEVEL.</summary>
+public enum ServiceLogLevel
+{
+    /// <summary>debug</summary>
+    Debug,
+    /// <summary>info</summary>
+    Info,
+    /// <summary>warning</summary>
+    Warning,
+    /// <summary>error</summary>
+    Error,
+    /// <summary>critical</summary>
+    Critical,
+}
+
 /// <summary>How a Python web service is served in this environment.</summary>
 public sealed record ServerSettings
 {
@@ -84,6 +99,8 @@ public sealed record IchrisbirchSettings
     public LocalSettings Local { get; init; } = new();
     /// <summary>Restart policy of the long-running services (run-mode supervisor and published <c>restart:</c>).</summary>
     public RestartPolicy RestartPolicy { get; init; } = RestartPolicy.Always;
+    /// <summary>The services' log level (LOG_LEVEL).</summary>
+    public ServiceLogLevel LogLevel { get; init; } = ServiceLogLevel.Info;
     /// <summary>Secret parameters must have non-empty values (Production).</summary>
     public bool RequireSecrets { get; init; }
 

@@ -1,5 +1,6 @@
 using Ichrisbirch.AppHost;
 
+SetupException.ReportUnhandledAsOneLine(); // a wrong setting or a missing prerequisite: one line that names the fix, exit 1
 var builder = Launch.CreateBuilder(args);
 Program.Ichrisbirch(builder);
 builder.Build().Run();
@@ -28,7 +29,7 @@ internal partial class Program
             .WithServiceDefaults()
             .WithServer(settings.Api, settings.HostPorts)
             .WithRestartPolicy(settings.RestartPolicy).WithResourceLimits(cpus: 1.0, memoryMiB: 1024)
-            .WithApiSecretKey(apiSecretKey)
+            .WithApiKeyAndContract(apiSecretKey)
             .WithReference(postgres).WaitFor(postgres)
             .WithReference(redis).WaitFor(redis);
 
@@ -36,18 +37,18 @@ internal partial class Program
             .WithServiceDefaults()
             .WithServer(settings.App, settings.HostPorts)
             .WithRestartPolicy(settings.RestartPolicy).WithResourceLimits(cpus: 1.0, memoryMiB: 1024)
-            .WithFlaskSecretKey(flaskSecretKey)
+            .WithFlaskKeyAndContract(flaskSecretKey)
             .WithWritesBehindSignIn(appAdminPassword)
             .WithReference(api).WaitFor(api);
 
         var scheduler = builder.AddPythonModule("scheduler", settings.ServicesDirectory, "ichrisbirch.wsgi_scheduler")
-            .WithSchedulerHealth(settings)
+            .WithSchedulerHealthAndInterval(settings)
             .WithServiceDefaults()
             .WithRestartPolicy(settings.RestartPolicy).WithResourceLimits(cpus: 1.0, memoryMiB: 1024)
             .WithReference(postgres).WaitFor(postgres)
             .WithReference(api).WaitFor(api);
 
-        builder.AddTestRunner(settings, postgres, redis, api, app, scheduler);
+        if (settings.TestRunner) builder.AddTestRunner(settings, postgres, redis, api, app, scheduler);
 
         builder.AddComposeDeployment(Ichrisbirch).WithIngress("/", app).WithIngress("/api/", api);
     }

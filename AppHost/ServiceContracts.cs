@@ -5,15 +5,8 @@ namespace Ichrisbirch.AppHost;
 /// <summary>The services' configuration contract (what a reference gives) and how the stack is deployed.</summary>
 internal static partial class Extensions
 {
-    /// <summary>WORKDIR of services/Dockerfile.</summary>
-    private const string ImageWorkingDirectory = "/app";
-
-    /// <summary>How deployments probe a Python web service's /health.</summary>
-    private static IResourceBuilder<T> WithWebHealthTiming<T>(this IResourceBuilder<T> builder) where T : PythonAppResource
-        => builder.WithHealthCheckTiming(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), retries: 3);
-
-    /// <summary>The api's contract: FASTAPI_HOST/PORT/PROTOCOL and the shared API key.</summary>
-    public static IResourceBuilder<T> WithApiSecretKey<T>(this IResourceBuilder<T> builder, IResourceBuilder<ParameterResource> key) where T : PythonAppResource
+    /// <summary>The api's secret key (API_SECRET_KEY), and its contract: FASTAPI_HOST/PORT/PROTOCOL and the same key for its clients.</summary>
+    public static IResourceBuilder<T> WithApiKeyAndContract<T>(this IResourceBuilder<T> builder, IResourceBuilder<ParameterResource> key) where T : PythonAppResource
     {
         var http = builder.Resource.GetEndpoint("http");
         return builder.WithEnvironment("API_SECRET_KEY", key)
@@ -26,8 +19,8 @@ internal static partial class Extensions
             });
     }
 
-    /// <summary>The app's contract (FLASK_HOST/PORT) and its session secret.</summary>
-    public static IResourceBuilder<PythonAppResource> WithFlaskSecretKey(this IResourceBuilder<PythonAppResource> builder, IResourceBuilder<ParameterResource> key)
+    /// <summary>The app's session secret (FLASK_SECRET_KEY), and its contract: FLASK_HOST/PORT.</summary>
+    public static IResourceBuilder<PythonAppResource> WithFlaskKeyAndContract(this IResourceBuilder<PythonAppResource> builder, IResourceBuilder<ParameterResource> key)
     {
         var http = builder.Resource.GetEndpoint("http");
         return builder.WithEnvironment("FLASK_SECRET_KEY", key)
@@ -45,8 +38,11 @@ internal static partial class Extensions
     public static IResourceBuilder<PythonAppResource> WithWritesBehindSignIn(this IResourceBuilder<PythonAppResource> builder, IResourceBuilder<ParameterResource> password)
         => builder.WithEnvironment("APP_ADMIN_PASSWORD", password);
 
-    /// <summary>The scheduler's liveness endpoint (SCHEDULER_HEALTH_HOST/PORT) and job interval.</summary>
-    public static IResourceBuilder<PythonAppResource> WithSchedulerHealth(this IResourceBuilder<PythonAppResource> builder, IchrisbirchSettings settings, int containerPort = 8100)
+    /// <summary>
+    /// The scheduler's liveness endpoint (SCHEDULER_HEALTH_HOST/PORT, also its contract) and its job interval
+    /// (SCHEDULER_DECREASE_TASK_PRIORITY_SECONDS, when the environment sets one).
+    /// </summary>
+    public static IResourceBuilder<PythonAppResource> WithSchedulerHealthAndInterval(this IResourceBuilder<PythonAppResource> builder, IchrisbirchSettings settings, int containerPort = 8100)
     {
         var publish = builder.ApplicationBuilder.ExecutionContext.IsPublishMode;
         builder.WithHttpEndpoint(targetPort: publish ? containerPort : null, name: "http", env: "SCHEDULER_HEALTH_PORT")
@@ -67,8 +63,8 @@ internal static partial class Extensions
     /// <c>aspire publish</c>: docker-compose.yml from the Production model, docker-compose.dev.yml / .test.yml from
     /// the Development / Testing models, health probes through the image's own probe, rotated json logs.
     /// </summary>
-    public static IResourceBuilder<DockerComposeEnvironmentResource> AddComposeDeployment(this IDistributedApplicationBuilder builder, Action<IDistributedApplicationBuilder> topology)
-        => builder.AddDockerComposeEnvironment("compose", topology)
+    public static IResourceBuilder<ComposeBundleResource> AddComposeDeployment(this IDistributedApplicationBuilder builder, Action<IDistributedApplicationBuilder> topology)
+        => builder.AddComposeBundle("compose", topology)
             .WithOverride("Development", "docker-compose.dev.yml")
             .WithOverride("Testing", "docker-compose.test.yml")
             .WithHttpProbeCommand("python", "-m", "ichrisbirch.healthcheck")

@@ -4,12 +4,9 @@ namespace Ichrisbirch.AppHost;
 /// The AppHost is set up wrong (environment name, settings, env file, secrets, ports): the message says what
 /// to change. Reported as one line on stderr with exit code 1, never as a stack trace.
 /// </summary>
-public sealed class SetupException(string message, Exception? innerException = null) : Exception(message, innerException)
+public sealed class SetupException(string message, Exception? innerException = null) : OneLineException(message, innerException)
 {
-    /// <inheritdoc/>
-    public override string? StackTrace => null;
-
-    /// <summary>Prints an unhandled <see cref="SetupException"/> as one line and exits 1.</summary>
+    /// <summary>Prints an unhandled <see cref="OneLineException"/> (setup, Python environment, …) as one line and exits 1.</summary>
     internal static void ReportUnhandledAsOneLine()
     {
         AppDomain.CurrentDomain.UnhandledException += (_, e) =>
@@ -22,11 +19,11 @@ public sealed class SetupException(string message, Exception? innerException = n
         };
     }
 
-    private static SetupException? Find(Exception? exception) => exception switch
+    private static Exception? Find(Exception? exception) => exception switch
     {
         null => null,
-        SetupException setup => setup,
-        PythonEnvironmentException python => new SetupException(python.Message), // e.g. debugpy refused in Production
+        OneLineException oneLine => oneLine, // e.g. debugpy refused in Production
+        ServiceDefaultsOrderException order => order,
         AggregateException aggregate => aggregate.InnerExceptions.Select(Find).FirstOrDefault(s => s is not null),
         _ => Find(exception.InnerException),
     };

@@ -1,12 +1,14 @@
 using Aspire.Hosting.ApplicationModel;
-using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Aspire.Hosting;
 
 /// <summary>
-/// The defaults every ichrisbirch service resource gets, applied with one call
-/// (<see cref="WithServiceDefaults{T}"/>). Each step is public and usable alone.
+/// AppHost-side defaults every service resource gets, applied with one call (<see cref="WithServiceDefaults{T}"/>):
+/// what Aspire's ServiceDefaults project does inside a .NET service (telemetry, health, graceful stop), done here
+/// on the resource, because the services are Python. Each step is public and usable alone; AppHost-wide values
+/// come from <see cref="ConfigureServiceDefaults"/>, never from configuration read here.
 /// </summary>
 public static class ServiceDefaultsExtensions
 {
@@ -19,22 +21,41 @@ public static class ServiceDefaultsExtensions
             ["Production"] = "production",
         };
 
+    /// <summary>Sets the AppHost-wide values of the defaults (the log level).</summary>
+    public static IDistributedApplicationBuilder ConfigureServiceDefaults(this IDistributedApplicationBuilder builder, Action<ServiceDefaultsOptions> configure)
+    {
+        var options = OptionsOf(builder);
+        if (options is null) builder.Services.AddSingleton(options = new ServiceDefaultsOptions());
+        configure(options);
+        return builder;
+    }
+
+    private static ServiceDefaultsOptions? OptionsOf(IDistributedApplicationBuilder builder)
+        => builder.Services.Where(d => d.ServiceType == typeof(ServiceDefaultsOptions)).Select(d => d.ImplementationInstance).OfType<ServiceDefaultsOptions>().FirstOrDefault();
+
     /// <summary>
     /// Applies telemetry, environment name, log level, the configuration contract of referenced resources,
-    /// the <c>/health</c> probe (when the resource has an http endpoint) and graceful stop.
+    /// the <c>/health</c> probe (when the resource has an http endpoint) and graceful stop. Call it after the
+    /// resource's http endpoint is added: a resource whose http endpoint came later has no probe, and the AppHost
+    /// refuses to start it (<see cref="ServiceDefaultsOrderException"/>).
     /// </summary>
     public static IResourceBuilder<T> WithServiceDefaults<T>(this IResourceBuilder<T> builder)
         where T : IResourceWithEnvironment, IResourceWithEndpoints
     {
         builder.WithTelemetry()
                .WithEnvironmentName()
-               .WithLogLevel()
+               .WithLogLevel(OptionsOf(builder.ApplicationBuilder)?.LogLevel ?? "info")
                .WithReferencedContracts()
                .WithGracefulStop();
 
         if (builder.Resource.Annotations.OfType<EndpointAnnotation>().Any(e => e.Name == "http"))
         {
             builder.WithHealthProbe("/health");
+        }
+        else
+        {
+            builder.WithAnnotation(new ServiceDefaultsWithoutHttpAnnotation(), ResourceAnnotationMutationBehavior.Replace);
+            ServiceDefaultsOrderException.CheckBeforeStart(builder.ApplicationBuilder);
         }
 
         return builder;
@@ -65,13 +86,10 @@ public static class ServiceDefaultsExtensions
         return builder.WithEnvironment("ENVIRONMENT", serviceName);
     }
 
-    /// <summary>LOG_LEVEL from <c>Ichrisbirch:LogLevel</c> (default info).</summary>
-    public static IResourceBuilder<T> WithLogLevel<T>(this IResourceBuilder<T> builder)
+    /// <summary>LOG_LEVEL=<paramref name="level"/> (lower case).</summary>
+    public static IResourceBuilder<T> WithLogLevel<T>(this IResourceBuilder<T> builder, string level)
         where T : IResourceWithEnvironment
-    {
-        var level = builder.ApplicationBuilder.Configuration["Ichrisbirch:LogLevel"] ?? "info";
-        return builder.WithEnvironment("LOG_LEVEL", level.ToLowerInvariant());
-    }
+        => builder.WithEnvironment("LOG_LEVEL", level.ToLowerInvariant());
 
     /// <summary>
     /// For every resource this one references (<c>WithReference</c>) that declares a service contract
@@ -135,3 +153,10 @@ public sealed record HealthProbeAnnotation(string Path, string EndpointName) : I
 
 /// <summary>How long a service may take to stop after SIGTERM.</summary>
 public sealed record GracefulStopAnnotation(TimeSpan GracePeriod) : IResourceAnnotation;
+
+/// <summary>AppHost-wide values of <see cref="ServiceDefaultsExtensions.WithServiceDefaults{T}"/>.</summary>
+public sealed class ServiceDefaultsOptions
+{
+    /// <summary>LOG_LEVEL of every service (default info).</summary>
+    public string LogLevel { get; set; } = "info";
+}

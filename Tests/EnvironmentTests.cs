@@ -27,7 +27,7 @@ public class EnvironmentTests
     public async Task Each_environment_has_its_ports_database_and_persistence(
         string environment, int api, int app, int postgres, int redis, string database, bool inMemory)
     {
-        var model = await ModelTests.ModelAsync("--environment", environment, "--Ichrisbirch:Infrastructure=Local");
+        var model = await Models.AppHostModelAsync("--environment", environment, "--Ichrisbirch:Infrastructure=Local");
         IResource R(string name) => model.Resources.Single(r => r.Name == name);
 
         Assert.Equal(api, HostPort(R("api"), "http"));
@@ -39,26 +39,26 @@ public class EnvironmentTests
         Assert.Equal([database], pg.Databases);
         Assert.Equal(inMemory, pg.InMemory);
         Assert.Equal(!inMemory, Assert.IsType<LocalRedisResource>(R("redis")).Persistent);
-        Assert.Equal(database, (await ModelTests.EnvironmentAsync(R("api")))["POSTGRES_DB"]);
-        Assert.Equal(environment.ToLowerInvariant(), (await ModelTests.EnvironmentAsync(R("scheduler")))["ENVIRONMENT"]);
+        Assert.Equal(database, (await Models.EnvironmentAsync(R("api")))["POSTGRES_DB"]);
+        Assert.Equal(environment.ToLowerInvariant(), (await Models.EnvironmentAsync(R("scheduler")))["ENVIRONMENT"]);
         Assert.Equal(environment == "Testing", model.Resources.Any(r => r.Name == "test-runner"));
     }
 
     [Fact]
     public async Task Development_serves_with_reload_and_debug_logging()
     {
-        var model = await ModelTests.ModelAsync("--environment", "Development", "--Ichrisbirch:Infrastructure=Local");
+        var model = await Models.AppHostModelAsync("--environment", "Development", "--Ichrisbirch:Infrastructure=Local");
         var api = await ArgsAsync(model.Resources.Single(r => r.Name == "api"));
         Assert.Equal(["-m", "uvicorn", "ichrisbirch.wsgi_api:api", "--host", "127.0.0.1", "--port", "{endpoint}", "--reload"], api);
         var app = await ArgsAsync(model.Resources.Single(r => r.Name == "app"));
         Assert.Equal(["-m", "flask", "--app", "ichrisbirch.wsgi_app:app", "run", "--host", "127.0.0.1", "--port", "{endpoint}", "--debugger", "--reload"], app);
-        Assert.Equal("debug", (await ModelTests.EnvironmentAsync(model.Resources.Single(r => r.Name == "api")))["LOG_LEVEL"]);
+        Assert.Equal("debug", (await Models.EnvironmentAsync(model.Resources.Single(r => r.Name == "api")))["LOG_LEVEL"]);
     }
 
     [Fact]
     public async Task Testing_serves_without_reload()
     {
-        var model = await ModelTests.ModelAsync("--environment", "Testing", "--Ichrisbirch:Infrastructure=Local");
+        var model = await Models.AppHostModelAsync("--environment", "Testing", "--Ichrisbirch:Infrastructure=Local");
         Assert.DoesNotContain("--reload", await ArgsAsync(model.Resources.Single(r => r.Name == "api")));
         Assert.Contains("--no-reload", await ArgsAsync(model.Resources.Single(r => r.Name == "app")));
         var runner = await ArgsAsync(model.Resources.Single(r => r.Name == "test-runner"));
@@ -66,20 +66,20 @@ public class EnvironmentTests
     }
 
     [Fact]
-    public async Task Production_serves_through_gunicorn_with_four_workers()
+    public async Task Production_serves_through_gunicorn_and_leaves_the_worker_count_to_gunicorn_conf()
     {
-        var model = await ModelTests.ModelAsync("--environment", "Production", "--Ichrisbirch:Infrastructure=Local");
+        var model = await Models.AppHostModelAsync("--environment", "Production", "--Ichrisbirch:Infrastructure=Local");
         var api = await ArgsAsync(model.Resources.Single(r => r.Name == "api"));
         Assert.Equal(["-m", "gunicorn", "ichrisbirch.wsgi_api:api", "--worker-class", "uvicorn.workers.UvicornWorker", "--bind", "{endpoint}"], api);
         var app = await ArgsAsync(model.Resources.Single(r => r.Name == "app"));
         Assert.Equal(["-m", "gunicorn", "ichrisbirch.wsgi_app:app", "--bind", "{endpoint}"], app);
-        Assert.Equal("info", (await ModelTests.EnvironmentAsync(model.Resources.Single(r => r.Name == "api")))["LOG_LEVEL"]);
+        Assert.Equal("info", (await Models.EnvironmentAsync(model.Resources.Single(r => r.Name == "api")))["LOG_LEVEL"]);
     }
 
     [Fact]
     public async Task Passwords_and_keys_are_secret_parameters()
     {
-        var model = await ModelTests.ModelAsync("--environment", "Production", "--Ichrisbirch:Infrastructure=Local");
+        var model = await Models.AppHostModelAsync("--environment", "Production", "--Ichrisbirch:Infrastructure=Local");
         var parameters = model.Resources.OfType<ParameterResource>().ToDictionary(p => p.Name);
         Assert.Equal(["api-secret-key", "app-admin-password", "flask-secret-key", "postgres-password", "redis-password"], parameters.Keys.Order());
         Assert.All(parameters.Values, p => Assert.True(p.Secret, p.Name));
@@ -92,7 +92,7 @@ public class EnvironmentTests
         await File.WriteAllTextAsync(Path.Combine(folder.Path, ".test.env"),
             "# migrated from compose\nPOSTGRES_PASSWORD=from-env-file\nexport REDIS_PASSWORD=\"quoted value\"\nPOSTGRES_DB=legacy_test\nUNRELATED=1\n");
 
-        var model = await ModelTests.ModelAsync("--environment", "Testing", "--Ichrisbirch:Infrastructure=Local",
+        var model = await Models.AppHostModelAsync("--environment", "Testing", "--Ichrisbirch:Infrastructure=Local",
             $"--Ichrisbirch:EnvFilesDirectory={folder.Path}", "--Parameters:api-secret-key=from-command-line");
         async Task<string?> Value(string name) => await model.Resources.OfType<ParameterResource>().Single(p => p.Name == name).GetValueAsync(default);
 
@@ -110,7 +110,7 @@ public class EnvironmentTests
         using var folder = new ScratchDirectory();
         var file = Path.Combine(folder.Path, ".dev.env");
         await File.WriteAllTextAsync(file, content);
-        var ex = await Assert.ThrowsAnyAsync<Exception>(() => ModelTests.ModelAsync("--environment", "Development", $"--Ichrisbirch:EnvFilesDirectory={folder.Path}"));
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => Models.AppHostModelAsync("--environment", "Development", $"--Ichrisbirch:EnvFilesDirectory={folder.Path}"));
         var message = ModelTests.Flatten(ex);
         Assert.Contains($"{file}:{line}: {expected}", message);
         Assert.DoesNotContain("unterminated\"", message.Replace("unterminated quote", "", StringComparison.Ordinal));

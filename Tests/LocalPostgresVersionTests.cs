@@ -22,7 +22,7 @@ public class LocalPostgresVersionTests
         try
         {
             await File.WriteAllTextAsync(Path.Combine(data, "PG_VERSION"), Major(bin) + "\n");
-            Assert.Null(await LocalPostgresBuilderExtensions.VersionMismatchAsync("postgres", bin, data, Major(bin), CancellationToken.None));
+            Assert.Null(await LocalPostgresServerFiles.VersionMismatchAsync("postgres", bin, data, Major(bin), CancellationToken.None));
         }
         finally
         {
@@ -34,7 +34,7 @@ public class LocalPostgresVersionTests
     public async Task Binaries_of_another_major_stop_with_one_line_naming_the_version_and_the_fix()
     {
         var bin = BinDirectory();
-        var message = await LocalPostgresBuilderExtensions.VersionMismatchAsync("postgres", bin, "/nonexistent", "99", CancellationToken.None);
+        var message = await LocalPostgresServerFiles.VersionMismatchAsync("postgres", bin, "/nonexistent", "99", CancellationToken.None);
         Assert.Equal($"postgres: the PostgreSQL binaries in {bin} are version {Major(bin)}, but the pinned major version is 99; " +
                      "install PostgreSQL 99 (Debian: apt-get install postgresql-99) and point the bin directory at it, or change the pin.", message);
     }
@@ -47,7 +47,7 @@ public class LocalPostgresVersionTests
         try
         {
             await File.WriteAllTextAsync(Path.Combine(data, "PG_VERSION"), "18\n");
-            var message = await LocalPostgresBuilderExtensions.VersionMismatchAsync("postgres", bin, data, Major(bin), CancellationToken.None);
+            var message = await LocalPostgresServerFiles.VersionMismatchAsync("postgres", bin, data, Major(bin), CancellationToken.None);
             Assert.Equal($"postgres: the data directory {data} was made by PostgreSQL 18, but the pinned major version is {Major(bin)}; " +
                          $"move that folder away (or pg_upgrade it to {Major(bin)}), or change the pin.", message);
         }

@@ -1,5 +1,7 @@
 using Aspire.Hosting.ApplicationModel;
+using static Ichrisbirch.Tests.Support.Models;
 using Ichrisbirch.Tests.EndToEnd;
+
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Ichrisbirch.Tests;
@@ -14,24 +16,6 @@ public class ModelTests
         "REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD", "FASTAPI_HOST", "FASTAPI_PORT", "FASTAPI_PROTOCOL",
     ];
 
-    internal static async Task<DistributedApplicationModel> ModelAsync(params string[] args)
-    {
-        // The model as Program.cs leaves it, without building the app (no DCP, nothing to tear down).
-        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(args);
-        return new DistributedApplicationModel(builder.Resources.ToList());
-    }
-
-    internal static async Task<Dictionary<string, object>> EnvironmentAsync(IResource resource)
-    {
-        var env = new Dictionary<string, object>();
-        var context = new EnvironmentCallbackContext(new DistributedApplicationExecutionContext(DistributedApplicationOperation.Run), resource, env);
-        foreach (var callback in resource.Annotations.OfType<EnvironmentCallbackAnnotation>())
-        {
-            await callback.Callback(context);
-        }
-        return env;
-    }
-
     private static IEnumerable<string> WaitsFor(IResource resource)
         => resource.Annotations.OfType<WaitAnnotation>().Select(w => w.Resource.Name).Order();
 
@@ -40,7 +24,7 @@ public class ModelTests
     [InlineData("Containers")]
     public async Task WaitFor_graph_is_the_compose_dependency_chain_gated_on_health(string mode)
     {
-        var model = await ModelAsync("--environment", "Development", $"--Ichrisbirch:Infrastructure={mode}");
+        var model = await AppHostModelAsync("--environment", "Development", $"--Ichrisbirch:Infrastructure={mode}");
         var byName = model.Resources.ToDictionary(r => r.Name);
 
         Assert.Equal(["postgres", "redis"], WaitsFor(byName["api"]));
@@ -53,7 +37,7 @@ public class ModelTests
     [Fact]
     public async Task Every_resource_has_a_health_check_that_speaks_its_protocol()
     {
-        var model = await ModelAsync("--environment", "Development", "--Ichrisbirch:Infrastructure=Local");
+        var model = await AppHostModelAsync("--environment", "Development", "--Ichrisbirch:Infrastructure=Local");
         string Key(string name) => Assert.Single(model.Resources.Single(r => r.Name == name).Annotations.OfType<HealthCheckAnnotation>()).Key;
 
         Assert.Equal("postgres_postgres_query", Key("postgres"));
@@ -61,7 +45,7 @@ public class ModelTests
         AssertServicesProbeHealth(model);
 
         // Containers mode: Aspire's own PostgreSQL and Redis checks, the same probes on the services.
-        var containers = await ModelAsync("--environment", "Development", "--Ichrisbirch:Infrastructure=Containers");
+        var containers = await AppHostModelAsync("--environment", "Development", "--Ichrisbirch:Infrastructure=Containers");
         Assert.All(Stack.Services, name => Assert.NotEmpty(containers.Resources.Single(r => r.Name == name).Annotations.OfType<HealthCheckAnnotation>()));
         AssertServicesProbeHealth(containers);
     }
@@ -79,8 +63,8 @@ public class ModelTests
     [Fact]
     public async Task Python_services_get_the_same_configuration_contract_in_local_and_container_mode()
     {
-        var local = await ModelAsync("--environment", "Development", "--Ichrisbirch:Infrastructure=Local");
-        var containers = await ModelAsync("--environment", "Development", "--Ichrisbirch:Infrastructure=Containers");
+        var local = await AppHostModelAsync("--environment", "Development", "--Ichrisbirch:Infrastructure=Local");
+        var containers = await AppHostModelAsync("--environment", "Development", "--Ichrisbirch:Infrastructure=Containers");
 
         Assert.IsType<LocalPostgresResource>(local.Resources.Single(r => r.Name == "postgres"));
         Assert.IsType<PostgresServerResource>(containers.Resources.Single(r => r.Name == "postgres"));
@@ -118,7 +102,7 @@ public class ModelTests
     [InlineData("Containers")]
     public async Task A_reference_gives_only_the_contract_so_each_service_gets_only_the_secrets_wired_to_it(string mode)
     {
-        var model = await ModelAsync("--environment", "Development", $"--Ichrisbirch:Infrastructure={mode}");
+        var model = await AppHostModelAsync("--environment", "Development", $"--Ichrisbirch:Infrastructure={mode}");
         var env = new Dictionary<string, HashSet<string>>();
         foreach (var service in new[] { "api", "app", "scheduler" })
         {
@@ -133,31 +117,33 @@ public class ModelTests
         Assert.DoesNotContain(env["scheduler"], k => k.StartsWith("REDIS_", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task Auto_picks_containers_only_when_a_container_runtime_answers()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Auto_picks_containers_only_when_a_container_runtime_answers(bool runtimeAnswers)
     {
-        var runtimeAnswers = new[] { "docker", "podman" }.Any(runtime =>
+        // The topology on a bare builder over the AppHost folder, with the probe's answer given instead of asked.
+        var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions
         {
-            try
-            {
-                using var info = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(runtime, ["info"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-                return info.WaitForExit(TimeSpan.FromSeconds(5)) && info.ExitCode == 0;
-            }
-            catch (System.ComponentModel.Win32Exception)
-            {
-                return false;
-            }
+            ProjectDirectory = AppHostDirectory,
+            Args = ["--environment", "Development", "--Ichrisbirch:Infrastructure=Auto"],
+            DisableDashboard = true,
         });
-        var model = await ModelAsync("--environment", "Development", "--Ichrisbirch:Infrastructure=Auto");
-        var postgres = model.Resources.Single(r => r.Name == "postgres");
+        builder.Services.AddSingleton(new Ichrisbirch.AppHost.ContainerRuntimeProbe(() => runtimeAnswers));
+        Program.Ichrisbirch(builder);
+
+        var postgres = builder.Resources.Single(r => r.Name == "postgres");
         Assert.Equal(runtimeAnswers, postgres is PostgresServerResource);
         Assert.Equal(!runtimeAnswers, postgres is LocalPostgresResource);
+        Assert.Equal(runtimeAnswers, builder.Resources.Single(r => r.Name == "redis") is RedisResource);
     }
+
+    private static string AppHostDirectory => Path.Combine(Publish.Publisher.RepoRoot, "AppHost");
 
     [Fact]
     public async Task Python_services_run_from_the_services_virtual_environment()
     {
-        var model = await ModelAsync("--environment", "Development", "--Ichrisbirch:Infrastructure=Local");
+        var model = await AppHostModelAsync("--environment", "Development", "--Ichrisbirch:Infrastructure=Local");
         var api = model.Resources.OfType<PythonAppResource>().Single(r => r.Name == "api");
         var servicesDirectory = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../services"));
         Assert.Equal(servicesDirectory, api.AppDirectory);
@@ -167,7 +153,7 @@ public class ModelTests
     [Fact]
     public async Task Unknown_environment_is_refused_with_the_names_that_work()
     {
-        var ex = await Assert.ThrowsAnyAsync<Exception>(() => ModelAsync("--environment", "Staging"));
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => AppHostModelAsync("--environment", "Staging"));
         var message = Flatten(ex);
         Assert.Contains("Unknown environment 'Staging'. Use Development, Testing or Production", message);
     }
@@ -177,8 +163,16 @@ public class ModelTests
     [InlineData("--Ichrisbirch:PostgresPort=five", "Invalid setting in 'Ichrisbirch'")]
     public async Task Bad_port_setting_is_refused_naming_the_setting(string arg, string expected)
     {
-        var ex = await Assert.ThrowsAnyAsync<Exception>(() => ModelAsync("--environment", "Development", arg));
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => AppHostModelAsync("--environment", "Development", arg));
         Assert.Contains(expected, Flatten(ex));
+    }
+
+    [Fact]
+    public async Task Unknown_log_level_is_refused_naming_the_setting()
+    {
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => AppHostModelAsync("--environment", "Development", "--Ichrisbirch:LogLevel=loud"));
+        Assert.Contains("Invalid setting in 'Ichrisbirch'", Flatten(ex));
+        Assert.Contains("Ichrisbirch:LogLevel", Flatten(ex));
     }
 
     internal static string Flatten(Exception ex)

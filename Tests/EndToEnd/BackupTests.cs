@@ -122,18 +122,8 @@ public class BackupTests
         Assert.Contains(expected.Replace("{backups}", backups, StringComparison.Ordinal).Replace("{port}", port, StringComparison.Ordinal), output, StringComparison.Ordinal);
     }
 
-    private static async Task<(int ExitCode, string Output)> ScriptAsync(Dictionary<string, string> environment, string script, params string[] args)
-    {
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(Publish.Publisher.RepoRoot, "scripts", script));
-        foreach (var a in args) start.ArgumentList.Add(a);
-        foreach (var (k, v) in environment) start.Environment[k] = v;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    private static Task<(int ExitCode, string Output)> ScriptAsync(Dictionary<string, string> environment, string script, params string[] args)
+        => Processes.RunAsync("bash", [Path.Combine(Publish.Publisher.RepoRoot, "scripts", script), .. args], environment: environment);
 
     /// <summary>Every row of habits and tasks, each as one text line, ordered by id; a missing table has none.</summary>
     private static async Task<Dictionary<string, List<string>>> RowsAsync(Stack stack)

@@ -70,14 +70,3 @@ public class ErrorTests
         foreach (var file in Directory.GetFiles(source, "*", SearchOption.AllDirectories)) File.Copy(file, file.Replace(source, target, StringComparison.Ordinal));
     }
 }
-
-internal sealed class ScratchDirectory : IDisposable
-{
-    public string Path { get; } = Directory.CreateTempSubdirectory("ichrisbirch-test-").FullName;
-
-    public void Dispose()
-    {
-        try { Directory.Delete(Path, recursive: true); }
-        catch (IOException) { }
-    }
-}

@@ -7,29 +7,10 @@ public class TestRunScriptTests
 {
     private static readonly string Repo = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../.."));
 
-    private static async Task<(int ExitCode, string Output)> RunAsync(params string[] selection)
-    {
-        var start = new ProcessStartInfo("bash", [Path.Combine(Repo, "scripts/test-run.sh"), .. selection])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment = { ["TEST_RUN_NO_BUILD"] = "1" }, // the test build has built the AppHost
-        };
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"test-run.sh still running after 5 min:\n{await stdout}\n{await stderr}");
-        }
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    private static Task<(int ExitCode, string Output)> RunAsync(params string[] selection)
+        => Processes.RunAsync("bash", [Path.Combine(Repo, "scripts/test-run.sh"), .. selection],
+            environment: new Dictionary<string, string> { ["TEST_RUN_NO_BUILD"] = "1" }, // the test build has built the AppHost
+            timeout: TimeSpan.FromMinutes(5));
 
     [Fact]
     public async Task A_passing_selection_prints_pytest_output_and_exits_zero()

@@ -12,7 +12,7 @@ public class ModelTranslationTests
     /// <summary>Publishes <paramref name="topology"/>'s Production, Development and Testing models into a new folder.</summary>
     internal static async Task<string> PublishAsync(Action<IDistributedApplicationBuilder> topology)
     {
-        var environment = new DockerComposeEnvironmentResource("compose", topology, AppHostDirectory);
+        var environment = new ComposeBundleResource("compose", topology, AppHostDirectory);
         environment.Overrides.Add(new("Development", "docker-compose.dev.yml"));
         environment.Overrides.Add(new("Testing", "docker-compose.test.yml"));
         var output = Directory.CreateTempSubdirectory("compose-model-").FullName;
@@ -82,7 +82,7 @@ public class ModelTranslationTests
     {
         void Topology(IDistributedApplicationBuilder builder)
         {
-            builder.AddDockerComposeEnvironment("compose", Topology);
+            builder.AddComposeBundle("compose", Topology);
             _ = kind switch
             {
                 "dotnet" => (object)builder.AddResource(new ProjectResource("dotnet")),
@@ -102,7 +102,7 @@ public class ModelTranslationTests
     {
         void Topology(IDistributedApplicationBuilder builder)
         {
-            builder.AddDockerComposeEnvironment("compose", Topology);
+            builder.AddComposeBundle("compose", Topology);
             var web = builder.AddContainer("web", "nginx", "1.27").WithHttpEndpoint(targetPort: 80, name: "http");
             var tls = web.Resource.GetEndpoint("http").Property(EndpointProperty.TlsEnabled);
             web.WithEnvironment("SCHEME", ReferenceExpression.CreateConditional(tls, bool.TrueString,
@@ -124,7 +124,7 @@ public class ModelTranslationTests
     }
 
     [Fact]
-    public async Task PublishAsDockerComposeService_without_a_compose_environment_fails_the_publish_naming_the_fix()
+    public async Task PublishAsComposeService_without_a_compose_bundle_fails_the_publish_naming_the_fix()
     {
         var output = Directory.CreateTempSubdirectory("compose-none-").FullName;
         try
@@ -135,7 +135,7 @@ public class ModelTranslationTests
                 ProjectDirectory = AppHostDirectory,
                 DisableDashboard = true,
             });
-            builder.AddContainer("web", "nginx", "1.27").PublishAsDockerComposeService((_, service) => service.Restart = "always");
+            builder.AddContainer("web", "nginx", "1.27").PublishAsComposeService((_, service) => service.Restart = "always");
             await using var app = builder.Build();
             var stderr = Console.Error;
             var captured = new StringWriter();
@@ -150,7 +150,7 @@ public class ModelTranslationTests
             }
             Assert.Equal(1, Environment.ExitCode);
             Environment.ExitCode = 0; // the test host's own
-            Assert.Contains("aspire publish (compose): web: PublishAsDockerComposeService needs a compose environment in the model; add builder.AddDockerComposeEnvironment(name, topology).\n",
+            Assert.Contains("aspire publish (compose): web: PublishAsComposeService needs a compose bundle in the model; add builder.AddComposeBundle(name, topology).\n",
                 captured.ToString());
         }
         finally

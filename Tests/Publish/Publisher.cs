@@ -89,16 +89,8 @@ public static class Publisher
     }
 
     /// <summary>Runs a tool to completion; returns exit code and output.</summary>
-    public static async Task<(int ExitCode, string Output)> ExecAsync(string file, IEnumerable<string> args, string workingDirectory)
-    {
-        var start = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, (await stdout) + (await stderr));
-    }
+    public static Task<(int ExitCode, string Output)> ExecAsync(string file, IEnumerable<string> args, string workingDirectory)
+        => Processes.RunAsync(file, args, workingDirectory);
 
     private static string FindRepoRoot()
     {

@@ -23,9 +23,9 @@ internal sealed class LoopbackIndex : IAsyncDisposable
     public static async Task<LoopbackIndex> StartAsync(string root)
     {
         var source = Path.Combine(root, "tinypkg-src");
-        PythonModel.Touch(Path.Combine(source, "pyproject.toml"), PyProject("tinypkg", "1.0", [], "packages = [\"tinypkg\"]"));
-        PythonModel.Touch(Path.Combine(source, "tinypkg", "__init__.py"));
-        PythonModel.Touch(Path.Combine(source, "tinypkg", "app.py"), $$"""
+        Models.Touch(Path.Combine(source, "pyproject.toml"), PyProject("tinypkg", "1.0", [], "packages = [\"tinypkg\"]"));
+        Models.Touch(Path.Combine(source, "tinypkg", "__init__.py"));
+        Models.Touch(Path.Combine(source, "tinypkg", "app.py"), $$"""
             async def app(scope, receive, send):
                 if scope["type"] != "http":
                     return
@@ -84,11 +84,8 @@ internal sealed class LoopbackIndex : IAsyncDisposable
 
     public static async Task RunAsync(string file, params string[] args)
     {
-        using var process = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardError = true, RedirectStandardOutput = true })!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', args)} failed: {await stdout}{await stderr}");
+        var (exitCode, output) = await Processes.RunAsync(file, args);
+        Assert.True(exitCode == 0, $"{file} {string.Join(' ', args)} failed: {output}");
     }
 
     public async ValueTask DisposeAsync()

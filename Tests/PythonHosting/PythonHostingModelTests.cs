@@ -1,5 +1,5 @@
 using Ichrisbirch.Tests.EndToEnd;
-using static Ichrisbirch.Tests.PythonHosting.PythonModel;
+using static Ichrisbirch.Tests.Support.Models;
 
 namespace Ichrisbirch.Tests.PythonHosting;
 

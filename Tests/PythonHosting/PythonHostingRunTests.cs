@@ -93,11 +93,11 @@ public class PythonHostingRunTests(ITestOutputHelper output)
         string[] installArgs = ["--index-url", index.Url];
         if (file == "requirements.txt")
         {
-            PythonModel.Touch(Path.Combine(service, file), "tinypkg==1.0\n");
+            Models.Touch(Path.Combine(service, file), "tinypkg==1.0\n");
         }
         else
         {
-            PythonModel.Touch(Path.Combine(service, file), LoopbackIndex.PyProject("service", "0", ["tinypkg==1.0"], "py-modules = []"));
+            Models.Touch(Path.Combine(service, file), LoopbackIndex.PyProject("service", "0", ["tinypkg==1.0"], "py-modules = []"));
             installArgs = [.. installArgs, "--no-build-isolation"]; // the build backend is Debian's setuptools, not the index's
         }
         void Model(IDistributedApplicationBuilder b) => b.AddUvicornApp("web", service, "tinypkg.app:app").WithPip(installArgs: installArgs);
@@ -137,7 +137,7 @@ public class PythonHostingRunTests(ITestOutputHelper output)
     {
         using var root = new ScratchDirectory();
         var service = Directory.CreateDirectory(Path.Combine(root.Path, "service")).FullName;
-        PythonModel.Touch(Path.Combine(service, "requirements.txt"), "tinypkg==1.0\nuvicorn\n");
+        Models.Touch(Path.Combine(service, "requirements.txt"), "tinypkg==1.0\nuvicorn\n");
         var closed = $"http://127.0.0.1:{LoopbackIndex.FreePort()}/simple";
         Environment.SetEnvironmentVariable("PIP_INDEX_URL", closed);
         try
@@ -165,7 +165,7 @@ public class PythonHostingRunTests(ITestOutputHelper output)
     {
         using var root = new ScratchDirectory();
         var service = Directory.CreateDirectory(Path.Combine(root.Path, "service")).FullName;
-        PythonModel.Touch(Path.Combine(service, "main.py"), "import time\nprint('up', flush=True)\ntime.sleep(600)\n");
+        Models.Touch(Path.Combine(service, "main.py"), "import time\nprint('up', flush=True)\ntime.sleep(600)\n");
 
         await using var app = await StartAsync(b => b.AddPythonApp("worker", service, "main.py").WithDebugpy());
         var endpoint = app.GetEndpoint("worker", "debugpy");
@@ -183,7 +183,7 @@ public class PythonHostingRunTests(ITestOutputHelper output)
         using var root = new ScratchDirectory();
         await using var index = await LoopbackIndex.StartAsync(root.Path);
         var service = Directory.CreateDirectory(Path.Combine(root.Path, "service")).FullName;
-        PythonModel.Touch(Path.Combine(service, "requirements.txt"), "tinypkg==1.0\n");
+        Models.Touch(Path.Combine(service, "requirements.txt"), "tinypkg==1.0\n");
 
         await using var app = await StartAsync(b => b.AddUvicornApp("web", service, "tinypkg.app:app")
             .WithPip(installArgs: ["--index-url", index.Url]).WithReload().WithDebugpy());

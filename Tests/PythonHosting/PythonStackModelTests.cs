@@ -26,7 +26,7 @@ public class PythonStackModelTests
         var installer = Assert.Single(model.Resources.OfType<PythonInstallerResource>());
         Assert.Equal("api-installer", installer.Name);
         Assert.Empty(model.Resources.OfType<PythonVenvCreatorResource>());
-        Assert.Contains("--no-deps", installer.Annotations.OfType<CommandLineArgsCallbackAnnotation>().Any() ? await PythonModel.ArgTextAsync(installer) : []);
+        Assert.Contains("--no-deps", installer.Annotations.OfType<CommandLineArgsCallbackAnnotation>().Any() ? await Models.ArgTextAsync(installer) : []);
         string[] Waits(string name) => [.. model.Resources.Single(r => r.Name == name).Annotations.OfType<WaitAnnotation>()
             .Select(w => $"{w.Resource.Name}:{w.WaitType}").Order()];
         Assert.Equal(["api-installer:WaitForCompletion", "postgres:WaitUntilHealthy", "redis:WaitUntilHealthy"], Waits("api"));

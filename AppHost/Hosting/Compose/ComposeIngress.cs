@@ -3,7 +3,7 @@ using Aspire.Hosting.ApplicationModel;
 namespace Ichrisbirch.AppHost.Compose;
 
 /// <summary>
-/// nginx, the public entry, the same in every environment: routes from <see cref="DockerComposeEnvironmentResource.Routes"/>;
+/// nginx, the public entry, the same in every environment: routes from <see cref="ComposeBundleResource.Routes"/>;
 /// https with the deployer's certificate and key (paths in .env), plain http only when .env says NGINX_PROTOCOL=http.
 /// </summary>
 internal static class ComposeIngress
@@ -25,7 +25,7 @@ internal static class ComposeIngress
         "*) echo \"nginx: NGINX_PROTOCOL in .env must be https or http, not '$$NGINX_PROTOCOL'\" >&2; exit 1;; esac";
 
     /// <summary>Adds the nginx service (when there are routes) and returns the routes with their upstream ports.</summary>
-    public static IReadOnlyList<NginxRoute> Add(ComposeFile file, DockerComposeEnvironmentResource environment, IReadOnlyList<IResource> resources)
+    public static IReadOnlyList<NginxRoute> Add(ComposeFile file, ComposeBundleResource environment, IReadOnlyList<IResource> resources)
     {
         if (environment.Routes.Count == 0) return [];
         foreach (var route in environment.Routes.Where(r => !file.Services.ContainsKey(r.Service)))

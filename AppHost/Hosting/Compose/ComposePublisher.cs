@@ -12,7 +12,7 @@ namespace Ichrisbirch.AppHost.Compose;
 internal static class ComposePublisher
 {
     /// <summary>Writes the bundle into the pipeline's output folder (<c>--output-path</c> / <c>aspire publish -o</c>).</summary>
-    public static async Task PublishAsync(DockerComposeEnvironmentResource environment, PipelineStepContext context)
+    public static async Task PublishAsync(ComposeBundleResource environment, PipelineStepContext context)
     {
         var output = context.Services.GetRequiredService<IPipelineOutputService>().GetOutputDirectory();
         var task = await context.ReportingStep.CreateTaskAsync($"Writing the Docker Compose bundle to {output}", context.CancellationToken).ConfigureAwait(false);
@@ -22,7 +22,7 @@ internal static class ComposePublisher
     }
 
     /// <summary>Builds, translates and writes; returns the number of services in the base file.</summary>
-    public static async Task<int> WriteBundleAsync(DockerComposeEnvironmentResource environment, string output, CancellationToken cancellationToken)
+    public static async Task<int> WriteBundleAsync(ComposeBundleResource environment, string output, CancellationToken cancellationToken)
     {
         var baseTranslation = await TranslateAsync(environment, environment.BaseEnvironment, cancellationToken).ConfigureAwait(false);
         var files = new List<(string Name, string Content)>
@@ -56,6 +56,6 @@ internal static class ComposePublisher
         return baseTranslation.File.Services.Count;
     }
 
-    private static Task<Translation> TranslateAsync(DockerComposeEnvironmentResource environment, string environmentName, CancellationToken cancellationToken)
+    private static Task<Translation> TranslateAsync(ComposeBundleResource environment, string environmentName, CancellationToken cancellationToken)
         => ComposeTranslator.TranslateAsync(PublishedModels.Build(environment, environmentName), environment.Name, cancellationToken);
 }

@@ -22,7 +22,7 @@ internal static class ComposeTranslator
 {
     public static async Task<Translation> TranslateAsync(PublishedModel published, string environmentName, CancellationToken cancellationToken)
     {
-        var environment = published.Model.Resources.OfType<DockerComposeEnvironmentResource>().SingleOrDefault(r => r.Name == environmentName)
+        var environment = published.Model.Resources.OfType<ComposeBundleResource>().SingleOrDefault(r => r.Name == environmentName)
             ?? throw new ComposePublishException($"The {published.EnvironmentName} model has no compose environment '{environmentName}'; its topology must add it in every environment.");
         var values = new ComposeValues();
         var contexts = new SortedDictionary<string, string>(StringComparer.Ordinal);
@@ -96,7 +96,7 @@ internal static class ComposeTranslator
         var routes = ComposeIngress.Add(file, environment, resources);
         foreach (var resource in resources)
         {
-            foreach (var customization in resource.Annotations.OfType<DockerComposeServiceCustomizationAnnotation>())
+            foreach (var customization in resource.Annotations.OfType<ComposeServiceCustomizationAnnotation>())
             {
                 customization.Configure(resource, file.Services[resource.Name]);
             }
@@ -108,7 +108,7 @@ internal static class ComposeTranslator
     /// <summary>Containers and Dockerfile builds are published; run-only resources (excluded from publish) are not; anything else stops the publish.</summary>
     private static bool Publishes(IResource resource)
     {
-        if (resource.IsExcludedFromPublish() || resource is DockerComposeEnvironmentResource || resource is not IComputeResource) return false;
+        if (resource.IsExcludedFromPublish() || resource is ComposeBundleResource || resource is not IComputeResource) return false;
         if (resource is ContainerResource || resource.Annotations.OfType<DockerfileBuildAnnotation>().Any()) return true;
         var kind = resource is ProjectResource ? "a .NET project" : $"a {resource.GetType().Name}";
         throw new ComposePublishException(
@@ -148,7 +148,7 @@ internal static class ComposeTranslator
         }
     }
 
-    private static Healthcheck? Healthcheck(IResource resource, DockerComposeEnvironmentResource environment)
+    private static Healthcheck? Healthcheck(IResource resource, ComposeBundleResource environment)
     {
         List<string>? test = null;
         if (resource.Annotations.OfType<HealthProbeAnnotation>().LastOrDefault() is { } probe)

@@ -25,7 +25,7 @@ internal static class PublishedModels
     /// <summary>True for a builder made here (its topology must not register publish steps again).</summary>
     public static bool IsPublishedModel(IDistributedApplicationBuilder builder) => s_published.TryGetValue(builder, out _);
 
-    public static PublishedModel Build(DockerComposeEnvironmentResource environment, string environmentName)
+    public static PublishedModel Build(ComposeBundleResource environment, string environmentName)
     {
         var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions
         {
@@ -49,11 +49,8 @@ internal static class PublishedModels
 }
 
 /// <summary>The model cannot be published as it is; the message names the resource and the fix. Reported as one line.</summary>
-public sealed class ComposePublishException(string message) : Exception(message)
+public sealed class ComposePublishException(string message) : OneLineException(message)
 {
-    /// <summary>None: the message is the whole story.</summary>
-    public override string? StackTrace => null;
-
     /// <summary>
     /// Runs a publish step; a <see cref="ComposePublishException"/> becomes one line on stderr, exit code 1 and a
     /// stopped AppHost, instead of the pipeline's stack traces and exit code 0.

@@ -62,7 +62,7 @@ public static class LocalRedisBuilderExtensions
                 {
                     throw new LocalInfrastructureException(
                         $"{name}: redis-server not found{(serverPath is null ? " on PATH" : $" at {serverPath}")}. " +
-                        "Install Redis (Debian: run scripts/bootstrap.sh or apt-get install redis-server) or set Ichrisbirch:Local:RedisServerPath.");
+                        SetupHintAnnotation.Fix(r, "Install Redis (Debian: apt-get install redis-server)"));
                 }
                 Directory.CreateDirectory(r.DataDirectory);
                 var secret = r.PasswordParameter is null ? null : await r.PasswordParameter.GetValueAsync(ct).ConfigureAwait(false);

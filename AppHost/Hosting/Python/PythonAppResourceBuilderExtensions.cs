@@ -8,7 +8,7 @@ namespace Aspire.Hosting;
 /// <c>AddPythonModule</c>, <c>AddPythonExecutable</c>, <c>AddUvicornApp</c>, <c>WithVirtualEnvironment</c>, <c>WithPip</c>),
 /// written on core Aspire.Hosting. Run mode starts the interpreter (or a tool) of a virtual environment, creating the
 /// environment and installing its requirements first when needed; publish mode turns the resource into a container
-/// build of the app directory's Dockerfile (<c>production</c> target).
+/// build of the app directory's Dockerfile (the stage named after the environment, e.g. <c>production</c>).
 /// </summary>
 public static partial class PythonAppResourceBuilderExtensions
 {

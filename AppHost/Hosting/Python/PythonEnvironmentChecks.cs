@@ -133,8 +133,4 @@ public static partial class PythonAppResourceBuilderExtensions
 }
 
 /// <summary>The virtual environment of a Python resource cannot run it; the message names the fix.</summary>
-public sealed class PythonEnvironmentException(string message) : Exception(message)
-{
-    /// <summary>None: the message is the whole story, and a user should not read a stack trace to find the fix.</summary>
-    public override string? StackTrace => null;
-}
+public sealed class PythonEnvironmentException(string message) : OneLineException(message);

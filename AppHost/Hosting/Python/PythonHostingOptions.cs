@@ -6,7 +6,7 @@ namespace Aspire.Hosting;
 public sealed class PythonHostingOptions
 {
     /// <summary>
-    /// Appended to every Python environment error after the direct fix, e.g. "or run scripts/bootstrap.sh":
+    /// Appended to every Python environment error after the direct fix, e.g. "run the setup script":
     /// the application's own way of preparing a machine (the hosting knows none).
     /// </summary>
     public string? SetupHint { get; set; }

@@ -1,11 +1,21 @@
 using Aspire.Hosting.Eventing;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Ichrisbirch.Tests.PythonHosting;
+namespace Ichrisbirch.Tests.Support;
 
-/// <summary>A bare AppHost builder over a scratch folder, and the model as it stands once start-up has decided the environments.</summary>
-internal static class PythonModel
+/// <summary>
+/// Model readers: the AppHost's own model (<see cref="AppHostModelAsync"/>), a bare builder over a scratch folder and
+/// the model as it stands once start-up has decided (<see cref="AtStartAsync"/>), and a resource's arguments and environment.
+/// </summary>
+internal static class Models
 {
+    /// <summary>The model as Program.cs leaves it, without building the app (no DCP, nothing to tear down).</summary>
+    public static async Task<DistributedApplicationModel> AppHostModelAsync(params string[] args)
+    {
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(args);
+        return new DistributedApplicationModel(builder.Resources.ToList());
+    }
+
     public static IDistributedApplicationBuilder Builder(string appHostDirectory, string environment = "Development", params string[] args)
         => DistributedApplication.CreateBuilder(new DistributedApplicationOptions
         {

@@ -5,20 +5,20 @@ using Ichrisbirch.AppHost.Compose;
 namespace Aspire.Hosting;
 
 /// <summary>
-/// Docker Compose publishing, shaped like Aspire.Hosting.Docker (<c>AddDockerComposeEnvironment</c>,
-/// <c>PublishAsDockerComposeService</c>, <c>ConfigureComposeFile</c>) and written on core Aspire.Hosting:
+/// Docker Compose publishing in the spirit of Aspire.Hosting.Docker, written on core Aspire.Hosting (see README.md
+/// for where the shapes differ and why the names do too):
 /// <c>aspire publish -o DIR</c> writes the compose bundle into DIR through a step of the publish pipeline.
 /// </summary>
-public static class DockerComposeEnvironmentExtensions
+public static class ComposeBundleExtensions
 {
     /// <summary>
     /// Publishes the application that <paramref name="topology"/> builds as a compose bundle: the model of each
     /// published environment is built by <paramref name="topology"/> and translated. In run mode this does nothing.
     /// </summary>
-    public static IResourceBuilder<DockerComposeEnvironmentResource> AddDockerComposeEnvironment(
+    public static IResourceBuilder<ComposeBundleResource> AddComposeBundle(
         this IDistributedApplicationBuilder builder, string name, Action<IDistributedApplicationBuilder> topology)
     {
-        var resource = new DockerComposeEnvironmentResource(name, topology, builder.AppHostDirectory);
+        var resource = new ComposeBundleResource(name, topology, builder.AppHostDirectory);
         if (!builder.ExecutionContext.IsPublishMode)
         {
             return builder.CreateResourceBuilder(resource);
@@ -33,16 +33,16 @@ public static class DockerComposeEnvironmentExtensions
     }
 
     /// <summary>Writes the difference between <paramref name="environmentName"/>'s model and the base model to <paramref name="fileName"/>.</summary>
-    public static IResourceBuilder<DockerComposeEnvironmentResource> WithOverride(
-        this IResourceBuilder<DockerComposeEnvironmentResource> builder, string environmentName, string fileName)
+    public static IResourceBuilder<ComposeBundleResource> WithOverride(
+        this IResourceBuilder<ComposeBundleResource> builder, string environmentName, string fileName)
     {
         builder.Resource.Overrides.Add(new ComposeOverride(environmentName, fileName));
         return builder;
     }
 
     /// <summary>The command (in each service's own image) that probes an HTTP health endpoint; the URL is appended.</summary>
-    public static IResourceBuilder<DockerComposeEnvironmentResource> WithHttpProbeCommand(
-        this IResourceBuilder<DockerComposeEnvironmentResource> builder, params string[] command)
+    public static IResourceBuilder<ComposeBundleResource> WithHttpProbeCommand(
+        this IResourceBuilder<ComposeBundleResource> builder, params string[] command)
     {
         builder.Resource.HttpProbeCommand.Clear();
         foreach (var part in command) builder.Resource.HttpProbeCommand.Add(part);
@@ -53,8 +53,8 @@ public static class DockerComposeEnvironmentExtensions
     /// Routes requests under <paramref name="pathPrefix"/> through nginx to <paramref name="service"/>'s endpoint;
     /// nginx is then the public entry.
     /// </summary>
-    public static IResourceBuilder<DockerComposeEnvironmentResource> WithIngress<T>(
-        this IResourceBuilder<DockerComposeEnvironmentResource> builder, string pathPrefix, IResourceBuilder<T> service, string endpointName = "http")
+    public static IResourceBuilder<ComposeBundleResource> WithIngress<T>(
+        this IResourceBuilder<ComposeBundleResource> builder, string pathPrefix, IResourceBuilder<T> service, string endpointName = "http")
         where T : IResourceWithEndpoints
     {
         builder.Resource.Routes.Add(new IngressRoute(pathPrefix, service.Resource.Name, endpointName));
@@ -62,16 +62,16 @@ public static class DockerComposeEnvironmentExtensions
     }
 
     /// <summary>Sets the entry service's image and policy (restart, limits, health timing, stop grace period).</summary>
-    public static IResourceBuilder<DockerComposeEnvironmentResource> WithIngressOptions(
-        this IResourceBuilder<DockerComposeEnvironmentResource> builder, Action<IngressOptions> configure)
+    public static IResourceBuilder<ComposeBundleResource> WithIngressOptions(
+        this IResourceBuilder<ComposeBundleResource> builder, Action<IngressOptions> configure)
     {
         configure(builder.Resource.Ingress);
         return builder;
     }
 
     /// <summary>Changes every translated compose file (base and each environment's, before the overrides are computed).</summary>
-    public static IResourceBuilder<DockerComposeEnvironmentResource> ConfigureComposeFile(
-        this IResourceBuilder<DockerComposeEnvironmentResource> builder, Action<ComposeFile> configure)
+    public static IResourceBuilder<ComposeBundleResource> ConfigureComposeFile(
+        this IResourceBuilder<ComposeBundleResource> builder, Action<ComposeFile> configure)
     {
         builder.Resource.FileCallbacks.Add(configure);
         return builder;
@@ -80,9 +80,9 @@ public static class DockerComposeEnvironmentExtensions
     /// <summary>
     /// Changes the compose service translated from this resource, in every environment's translation (the resource
     /// passed to <paramref name="configure"/> is the publish-mode one, e.g. a container built from a Dockerfile).
-    /// Publishing fails when the model has no compose environment.
+    /// Publishing fails when the model has no compose bundle.
     /// </summary>
-    public static IResourceBuilder<T> PublishAsDockerComposeService<T>(this IResourceBuilder<T> builder, Action<IResource, Service> configure)
+    public static IResourceBuilder<T> PublishAsComposeService<T>(this IResourceBuilder<T> builder, Action<IResource, Service> configure)
         where T : IResource
     {
         var app = builder.ApplicationBuilder;
@@ -91,14 +91,14 @@ public static class DockerComposeEnvironmentExtensions
             var resourceName = builder.Resource.Name;
             app.Pipeline.AddStep($"check-compose-service-{resourceName}", context => ComposePublishException.ReportAsOneLineAsync(context, () =>
             {
-                if (!context.Model.Resources.OfType<DockerComposeEnvironmentResource>().Any())
+                if (!context.Model.Resources.OfType<ComposeBundleResource>().Any())
                 {
                     throw new ComposePublishException(
-                        $"{resourceName}: PublishAsDockerComposeService needs a compose environment in the model; add builder.AddDockerComposeEnvironment(name, topology).");
+                        $"{resourceName}: PublishAsComposeService needs a compose bundle in the model; add builder.AddComposeBundle(name, topology).");
                 }
                 return Task.CompletedTask;
             }), requiredBy: WellKnownPipelineSteps.Publish);
         }
-        return builder.WithAnnotation(new DockerComposeServiceCustomizationAnnotation(configure));
+        return builder.WithAnnotation(new ComposeServiceCustomizationAnnotation(configure));
     }
 }

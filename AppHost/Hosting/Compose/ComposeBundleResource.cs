@@ -11,7 +11,7 @@ namespace Aspire.Hosting.ApplicationModel;
 /// <param name="name">The resource name.</param>
 /// <param name="topology">Adds the application's resources to a builder (the AppHost's own topology).</param>
 /// <param name="appHostDirectory">The AppHost folder: where the publish-time models read their checked-in configuration files.</param>
-public sealed class DockerComposeEnvironmentResource(string name, Action<IDistributedApplicationBuilder> topology, string appHostDirectory) : Resource(name)
+public sealed class ComposeBundleResource(string name, Action<IDistributedApplicationBuilder> topology, string appHostDirectory) : Resource(name)
 {
     /// <summary>Adds the application's resources to a builder.</summary>
     public Action<IDistributedApplicationBuilder> Topology { get; } = topology;
@@ -67,5 +67,5 @@ public sealed class IngressOptions
     public TimeSpan? StopGracePeriod { get; set; }
 }
 
-/// <summary>A per-service change applied last to the translated service (see PublishAsDockerComposeService).</summary>
-internal sealed record DockerComposeServiceCustomizationAnnotation(Action<IResource, Service> Configure) : IResourceAnnotation;
+/// <summary>A per-service change applied last to the translated service (see PublishAsComposeService).</summary>
+internal sealed record ComposeServiceCustomizationAnnotation(Action<IResource, Service> Configure) : IResourceAnnotation;

@@ -1,0 +1,85 @@
+using Aspire.Hosting.ApplicationModel;
+
+namespace Ichrisbirch.AppHost;
+
+/// <summary>Where PostgreSQL and Redis come from (local processes or containers) and where their data lives.</summary>
+internal static partial class Extensions
+{
+    /// <summary>PostgreSQL with the application database, as a local process or a container.</summary>
+    public static IResourceBuilder<IResourceWithConnectionString> AddPostgresServer(
+        this IDistributedApplicationBuilder builder, string name, IResourceBuilder<ParameterResource> password, IchrisbirchSettings settings)
+    {
+        if (builder.ResolveInfrastructure(settings) == InfrastructureMode.Local)
+        {
+            var dataDirectory = Path.Combine(settings.PersistentData ? settings.DataRoot() : InMemoryRoot, name);
+            var local = builder.AddLocalPostgres(name, password, dataDirectory,
+                    settings.PostgresPort, inMemory: !settings.PersistentData, binDirectory: settings.Local.PostgresBinDirectory, majorVersion: settings.PostgresVersion)
+                .WithSetupHint($"set {IchrisbirchSettings.SectionName}:Local:PostgresBinDirectory to their folder, or {SetupScriptHint}")
+                .WithDatabase(settings.Database)
+                .WithBackupCommands(settings.Database, Path.Combine(settings.DataRoot(), "backups"));
+            return local.WithPostgresContract(local.Resource.PrimaryEndpoint, password, settings.Database);
+        }
+
+        var container = builder.AddPostgres(name, password: password, port: settings.PostgresPort)
+            .WithImageTag(settings.PostgresVersion)
+            .WithEnvironment("POSTGRES_DB", settings.Database)
+            .WithEndpoint("tcp", e => e.IsExternal = settings.HostPorts)
+            .WithHealthCheckShellCommand("pg_isready -U postgres -d ${POSTGRES_DB}")
+            .WithHealthCheckTiming(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10), retries: 5);
+        // The image's data folder: PostgreSQL 18 moved it up one level.
+        var dataTarget = int.Parse(settings.PostgresVersion.Split('.')[0], System.Globalization.CultureInfo.InvariantCulture) >= 18
+            ? "/var/lib/postgresql" : "/var/lib/postgresql/data";
+        // Publish: an explicit name keeps the manifest and the compose files machine-independent; no name: scratch data.
+        if (builder.ExecutionContext.IsPublishMode) container.WithVolume(settings.PersistentData ? $"{name}_data" : null, dataTarget);
+        else if (settings.PersistentData) container.WithVolume($"ichrisbirch-{settings.EnvironmentName.ToLowerInvariant()}-{name}-data", dataTarget);
+        return container.WithPostgresContract(container.Resource.PrimaryEndpoint, password, settings.Database);
+    }
+
+    /// <summary>Redis, as a local process or a container; the password is enforced in both.</summary>
+    public static IResourceBuilder<IResourceWithConnectionString> AddRedisServer(
+        this IDistributedApplicationBuilder builder, string name, IResourceBuilder<ParameterResource> password, IchrisbirchSettings settings)
+    {
+        if (builder.ResolveInfrastructure(settings) == InfrastructureMode.Local)
+        {
+            var local = builder.AddLocalRedis(name, password, Path.Combine(settings.DataRoot(), name),
+                    settings.RedisPort, persistent: settings.PersistentData, serverPath: settings.Local.RedisServerPath)
+                .WithSetupHint($"set {IchrisbirchSettings.SectionName}:Local:RedisServerPath, or {SetupScriptHint}");
+            builder.FlushCacheAfterDatabaseRestore(local.Resource.PrimaryEndpoint, password);
+            return local.WithRedisContract(local.Resource.PrimaryEndpoint, password);
+        }
+
+        var container = builder.AddRedis(name, settings.RedisPort, password)
+            .WithImageTag(settings.RedisVersion)
+            .WithEndpoint("tcp", e => e.IsExternal = settings.HostPorts)
+            .WithHealthCheckShellCommand("redis-cli -a \"$REDIS_PASSWORD\" --no-auth-warning ping | grep PONG")
+            .WithHealthCheckTiming(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5), retries: 5);
+        if (builder.ExecutionContext.IsPublishMode && settings.PersistentData) container.WithDataVolume($"{name}_data");
+        else if (builder.ExecutionContext.IsPublishMode) container.WithVolume("/data");
+        else if (settings.PersistentData) container.WithDataVolume();
+        return container.WithRedisContract(container.Resource.PrimaryEndpoint, password);
+    }
+
+    /// <summary>Publish is always Containers; Auto asks the container runtime once.</summary>
+    private static InfrastructureMode ResolveInfrastructure(this IDistributedApplicationBuilder builder, IchrisbirchSettings settings)
+    {
+        if (builder.ExecutionContext.IsPublishMode) return InfrastructureMode.Containers;
+        return settings.Infrastructure switch
+        {
+            InfrastructureMode.Auto => ContainerRuntimeProbe.Of(builder).Answers ? InfrastructureMode.Containers : InfrastructureMode.Local,
+            var mode => mode,
+        };
+    }
+
+    /// <summary>Per-user data folder keyed by environment, never in the source tree.</summary>
+    private static string DataRoot(this IchrisbirchSettings settings)
+    {
+        if (settings.Local.DataDirectory is { } configured) return Path.GetFullPath(configured);
+        var root = Environment.UserName == "root" && OperatingSystem.IsLinux()
+            ? "/var/lib/ichrisbirch-aspire" // readable by the postgres user, unlike /root
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "ichrisbirch-aspire");
+        return Path.Combine(root, settings.EnvironmentName.ToLowerInvariant());
+    }
+
+    /// <summary>Scratch data (PersistentData false): in memory where the machine has tmpfs.</summary>
+    private static string InMemoryRoot => Directory.Exists("/dev/shm") ? "/dev/shm/ichrisbirch-aspire" : Path.Combine(Path.GetTempPath(), "ichrisbirch-aspire");
+}
