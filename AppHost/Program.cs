@@ -50,5 +50,6 @@ internal partial class Program
         builder.AddTestRunner(settings, postgres, redis, api, app, scheduler);
 
         builder.AddComposeDeployment(Ichrisbirch).WithIngress("/", app).WithIngress("/api/", api);
+        builder.AddKubernetesDeployment(Ichrisbirch).WithIngress("/", app).WithIngress("/api/", api).WithAutoscaling(api, min: 2, max: 6);
     }
 }

@@ -26,11 +26,15 @@ internal static class PublishedModels
     public static bool IsPublishedModel(IDistributedApplicationBuilder builder) => s_published.TryGetValue(builder, out _);
 
     public static PublishedModel Build(DockerComposeEnvironmentResource environment, string environmentName)
+        => Build(environment.Topology, environment.AppHostDirectory, environmentName);
+
+    /// <summary>Publisher-neutral: the model <paramref name="topology"/> builds for <paramref name="environmentName"/>.</summary>
+    public static PublishedModel Build(Action<IDistributedApplicationBuilder> topology, string appHostDirectory, string environmentName)
     {
         var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions
         {
-            Args = ["--operation", "publish", "--environment", environmentName, "--contentRoot", environment.AppHostDirectory],
-            ProjectDirectory = environment.AppHostDirectory,
+            Args = ["--operation", "publish", "--environment", environmentName, "--contentRoot", appHostDirectory],
+            ProjectDirectory = appHostDirectory,
             DisableDashboard = true,
         });
         s_published.Add(builder, new object());
@@ -38,7 +42,7 @@ internal static class PublishedModels
         var sources = ((IConfigurationBuilder)builder.Configuration).Sources;
         foreach (var source in sources.Where(IsMachineSpecific).ToList()) sources.Remove(source);
 
-        environment.Topology(builder);
+        topology(builder);
         return new(environmentName, new DistributedApplicationModel(builder.Resources), builder.ExecutionContext);
     }
 
