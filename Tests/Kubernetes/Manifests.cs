@@ -78,7 +78,15 @@ public static class Manifests
         foreach (var (image, uid) in configured.ImageUsers) environment.ImageUsers[image] = uid;
         foreach (var (name, scaling) in configured.Autoscaled) environment.Autoscaled[name] = scaling;
         output ??= System.IO.Directory.CreateTempSubdirectory("k8s-model-").FullName;
-        await KubernetesPublisher.WriteAsync(environment, output, CancellationToken.None);
+        try
+        {
+            await KubernetesPublisher.WriteAsync(environment, output, CancellationToken.None);
+        }
+        catch
+        {
+            System.IO.Directory.Delete(output, recursive: true);
+            throw;
+        }
         return output;
     }
 
