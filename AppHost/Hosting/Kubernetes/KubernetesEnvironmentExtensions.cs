@@ -19,8 +19,10 @@ public static class KubernetesEnvironmentExtensions
         if (!builder.ExecutionContext.IsPublishMode) return builder.CreateResourceBuilder(resource);
         if (!PublishedModels.IsPublishedModel(builder))
         {
+            // Before the compose publish (when there is one), not beside it: the one that fails stops the AppHost as the last step.
+            string[] before = [WellKnownPipelineSteps.Publish, .. builder.Resources.OfType<DockerComposeEnvironmentResource>().Select(r => $"publish-{r.Name}")];
             builder.Pipeline.AddStep($"publish-{name}", context => ComposePublishException.ReportAsOneLineAsync(context, () => KubernetesPublisher.PublishAsync(resource, context)),
-                requiredBy: WellKnownPipelineSteps.Publish);
+                requiredBy: before);
         }
         return builder.AddResource(resource).ExcludeFromManifest();
     }

@@ -11,7 +11,19 @@ namespace Ichrisbirch.AppHost.Kubernetes;
 /// </summary>
 internal static class KubernetesPublisher
 {
+    /// <summary>Writes the manifests; when a sibling publish step stops the AppHost meanwhile, ends quietly (that step reported the failure).</summary>
     public static async Task PublishAsync(KubernetesEnvironmentResource environment, PipelineStepContext context)
+    {
+        try
+        {
+            await WriteStepAsync(environment, context).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private static async Task WriteStepAsync(KubernetesEnvironmentResource environment, PipelineStepContext context)
     {
         var output = context.Services.GetRequiredService<IPipelineOutputService>().GetOutputDirectory();
         var task = await context.ReportingStep.CreateTaskAsync($"Writing the Kubernetes manifests to {output}", context.CancellationToken).ConfigureAwait(false);
