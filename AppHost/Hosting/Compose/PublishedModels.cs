@@ -22,6 +22,23 @@ internal static class PublishedModels
 {
     private static readonly ConditionalWeakTable<IDistributedApplicationBuilder, object> s_published = [];
 
+    /// <summary>
+    /// Adds a publish target: in run mode a builder for <paramref name="resource"/> outside the model; in publish
+    /// mode the resource (excluded from the manifest) and, on the AppHost's own builder, the pipeline step
+    /// <c>publish-{name}</c> that runs <paramref name="publish"/> before <paramref name="requiredBy"/>.
+    /// </summary>
+    public static IResourceBuilder<T> AddPublishTarget<T>(IDistributedApplicationBuilder builder, T resource,
+        Func<Aspire.Hosting.Pipelines.PipelineStepContext, Task> publish, params string[] requiredBy) where T : IResource
+    {
+        if (!builder.ExecutionContext.IsPublishMode) return builder.CreateResourceBuilder(resource);
+        if (!IsPublishedModel(builder))
+        {
+            builder.Pipeline.AddStep($"publish-{resource.Name}", context => ComposePublishException.ReportAsOneLineAsync(context, () => publish(context)),
+                requiredBy: (string[])[Aspire.Hosting.Pipelines.WellKnownPipelineSteps.Publish, .. requiredBy]);
+        }
+        return builder.AddResource(resource).ExcludeFromManifest();
+    }
+
     /// <summary>True for a builder made here (its topology must not register publish steps again).</summary>
     public static bool IsPublishedModel(IDistributedApplicationBuilder builder) => s_published.TryGetValue(builder, out _);
 

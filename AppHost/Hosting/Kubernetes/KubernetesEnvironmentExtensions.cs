@@ -1,5 +1,4 @@
 using Aspire.Hosting.ApplicationModel;
-using Aspire.Hosting.Pipelines;
 using Ichrisbirch.AppHost.Compose;
 using Ichrisbirch.AppHost.Kubernetes;
 
@@ -15,16 +14,10 @@ public static class KubernetesEnvironmentExtensions
     public static IResourceBuilder<KubernetesEnvironmentResource> AddKubernetesEnvironment(
         this IDistributedApplicationBuilder builder, string name, Action<IDistributedApplicationBuilder> topology)
     {
+        // Before the compose publish (when there is one), not beside it: the one that fails stops the AppHost as the last step.
         var resource = new KubernetesEnvironmentResource(name, topology, builder.AppHostDirectory);
-        if (!builder.ExecutionContext.IsPublishMode) return builder.CreateResourceBuilder(resource);
-        if (!PublishedModels.IsPublishedModel(builder))
-        {
-            // Before the compose publish (when there is one), not beside it: the one that fails stops the AppHost as the last step.
-            string[] before = [WellKnownPipelineSteps.Publish, .. builder.Resources.OfType<DockerComposeEnvironmentResource>().Select(r => $"publish-{r.Name}")];
-            builder.Pipeline.AddStep($"publish-{name}", context => ComposePublishException.ReportAsOneLineAsync(context, () => KubernetesPublisher.PublishAsync(resource, context)),
-                requiredBy: before);
-        }
-        return builder.AddResource(resource).ExcludeFromManifest();
+        return PublishedModels.AddPublishTarget(builder, resource, context => KubernetesPublisher.PublishAsync(resource, context),
+            [.. builder.Resources.OfType<DockerComposeEnvironmentResource>().Select(r => $"publish-{r.Name}")]);
     }
 
     /// <summary>Writes <c>overlays/<paramref name="folder"/></c> from <paramref name="environmentName"/>'s model.</summary>
