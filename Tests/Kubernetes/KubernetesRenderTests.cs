@@ -23,6 +23,11 @@ public class KubernetesRenderTests(RenderedManifests manifests) : IClassFixture<
         Assert.Equal(["api", "app", "postgres", "redis", "scheduler"], Workloads("production"));
         Assert.Equal(["api", "app", "postgres", "redis", "scheduler"], Workloads("development"));
         Assert.Equal(["api", "app", "postgres", "redis", "scheduler", "test-runner"], Workloads("testing"));
+        foreach (var (overlay, objects) in manifests.Objects) // kustomize images: replaced every build placeholder with name:tag
+        {
+            Assert.All(objects.Where(d => (string)d["kind"] is "Deployment" or "StatefulSet" or "Job").SelectMany(w => w.Containers()),
+                c => Assert.True(((string)c["image"]).Contains(':', StringComparison.Ordinal), $"{overlay}: image {c["image"]} has no tag"));
+        }
     }
 
     private string[] Workloads(string overlay) => [.. manifests.Objects[overlay]

@@ -19,7 +19,7 @@ public static class DockerComposeEnvironmentExtensions
         this IDistributedApplicationBuilder builder, string name, Action<IDistributedApplicationBuilder> topology)
     {
         var resource = new DockerComposeEnvironmentResource(name, topology, builder.AppHostDirectory);
-        return PublishedModels.AddPublishTarget(builder, resource, context => ComposePublisher.PublishAsync(resource, context));
+        return PublishedModels.AddPublishTarget(builder, resource, "compose", context => ComposePublisher.PublishAsync(resource, context));
     }
 
     /// <summary>Writes the difference between <paramref name="environmentName"/>'s model and the base model to <paramref name="fileName"/>.</summary>

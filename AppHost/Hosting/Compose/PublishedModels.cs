@@ -27,13 +27,13 @@ internal static class PublishedModels
     /// mode the resource (excluded from the manifest) and, on the AppHost's own builder, the pipeline step
     /// <c>publish-{name}</c> that runs <paramref name="publish"/> before <paramref name="requiredBy"/>.
     /// </summary>
-    public static IResourceBuilder<T> AddPublishTarget<T>(IDistributedApplicationBuilder builder, T resource,
+    public static IResourceBuilder<T> AddPublishTarget<T>(IDistributedApplicationBuilder builder, T resource, string label,
         Func<Aspire.Hosting.Pipelines.PipelineStepContext, Task> publish, params string[] requiredBy) where T : IResource
     {
         if (!builder.ExecutionContext.IsPublishMode) return builder.CreateResourceBuilder(resource);
         if (!IsPublishedModel(builder))
         {
-            builder.Pipeline.AddStep($"publish-{resource.Name}", context => ComposePublishException.ReportAsOneLineAsync(context, () => publish(context)),
+            builder.Pipeline.AddStep($"publish-{resource.Name}", context => ComposePublishException.ReportAsOneLineAsync(context, () => publish(context), label),
                 requiredBy: (string[])[Aspire.Hosting.Pipelines.WellKnownPipelineSteps.Publish, .. requiredBy]);
         }
         return builder.AddResource(resource).ExcludeFromManifest();
@@ -79,7 +79,7 @@ public sealed class ComposePublishException(string message) : Exception(message)
     /// Runs a publish step; a <see cref="ComposePublishException"/> becomes one line on stderr, exit code 1 and a
     /// stopped AppHost, instead of the pipeline's stack traces and exit code 0.
     /// </summary>
-    internal static async Task ReportAsOneLineAsync(Aspire.Hosting.Pipelines.PipelineStepContext context, Func<Task> step)
+    internal static async Task ReportAsOneLineAsync(Aspire.Hosting.Pipelines.PipelineStepContext context, Func<Task> step, string label = "compose")
     {
         try
         {
@@ -87,7 +87,7 @@ public sealed class ComposePublishException(string message) : Exception(message)
         }
         catch (ComposePublishException ex)
         {
-            Console.Error.WriteLine($"aspire publish (compose): {ex.Message}");
+            Console.Error.WriteLine($"aspire publish ({label}): {ex.Message}");
             Environment.ExitCode = 1;
             Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
                 .GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>(context.Services).StopApplication();

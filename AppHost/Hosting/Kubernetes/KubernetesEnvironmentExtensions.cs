@@ -16,7 +16,7 @@ public static class KubernetesEnvironmentExtensions
     {
         // Before the compose publish (when there is one), not beside it: the one that fails stops the AppHost as the last step.
         var resource = new KubernetesEnvironmentResource(name, topology, builder.AppHostDirectory);
-        return PublishedModels.AddPublishTarget(builder, resource, context => KubernetesPublisher.PublishAsync(resource, context),
+        return PublishedModels.AddPublishTarget(builder, resource, "kubernetes", context => KubernetesPublisher.PublishAsync(resource, context),
             [.. builder.Resources.OfType<DockerComposeEnvironmentResource>().Select(r => $"publish-{r.Name}")]);
     }
 
