@@ -15,7 +15,13 @@ public static class Manifests
     private static readonly string Directory = Path.Combine(Publisher.RepoRoot, "Tests", "Kubernetes");
     public static readonly string Validator = Path.Combine(Directory, "validator");
 
-    public static string Kubectl() => Publisher.RequireTool("kubectl", $"kubectl with kustomize {KustomizeVersion} is preinstalled on these machines (it does not come from Debian); install it from https://kubernetes.io/docs/tasks/tools/");
+    /// <summary>kubectl on PATH; fails with one line when missing (it is preinstalled here, not from Debian, so bootstrap cannot install it).</summary>
+    public static string Kubectl()
+    {
+        var found = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Select(d => Path.Combine(d, "kubectl")).FirstOrDefault(File.Exists);
+        Assert.True(found is not null, $"kubectl is not on PATH: these tests need kubectl with kustomize {KustomizeVersion} (https://kubernetes.io/docs/tasks/tools/; not a Debian package).");
+        return found!;
+    }
 
     /// <summary>Each overlay's secrets.env: the fixture values of the keys its secrets.env.example lists.</summary>
     public static void FillSecrets(string k8s)
