@@ -62,6 +62,13 @@ for port_service in 5432:postgresql 6379:redis-server; do
   fi
 done
 
+# Offline Kubernetes schema validation of the published manifests (Tests/Kubernetes): npm kubernetes-models.
+if command -v npm >/dev/null 2>&1; then
+  (cd "$repo/Tests/Kubernetes/validator" && npm ci --no-audit --no-fund --silent) || say "note: npm ci in Tests/Kubernetes/validator failed"
+else
+  say "note: npm is missing (apt-get install nodejs npm); the Kubernetes validation tests need it"
+fi
+
 if command -v dotnet >/dev/null 2>&1; then
   (cd "$repo" && dotnet tool restore >/dev/null 2>&1 || true)
 else

@@ -19,17 +19,7 @@ public static class ComposeBundleExtensions
         this IDistributedApplicationBuilder builder, string name, Action<IDistributedApplicationBuilder> topology)
     {
         var resource = new ComposeBundleResource(name, topology, builder.AppHostDirectory);
-        if (!builder.ExecutionContext.IsPublishMode)
-        {
-            return builder.CreateResourceBuilder(resource);
-        }
-
-        if (!PublishedModels.IsPublishedModel(builder))
-        {
-            builder.Pipeline.AddStep($"publish-{name}", context => ComposePublishException.ReportAsOneLineAsync(context, () => ComposePublisher.PublishAsync(resource, context)),
-                requiredBy: WellKnownPipelineSteps.Publish);
-        }
-        return builder.AddResource(resource).ExcludeFromManifest();
+        return PublishedModels.AddPublishTarget(builder, resource, "compose", context => ComposePublisher.PublishAsync(resource, context));
     }
 
     /// <summary>Writes the difference between <paramref name="environmentName"/>'s model and the base model to <paramref name="fileName"/>.</summary>

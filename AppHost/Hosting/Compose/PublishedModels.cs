@@ -22,15 +22,36 @@ internal static class PublishedModels
 {
     private static readonly ConditionalWeakTable<IDistributedApplicationBuilder, object> s_published = [];
 
+    /// <summary>
+    /// Adds a publish target: in run mode a builder for <paramref name="resource"/> outside the model; in publish
+    /// mode the resource (excluded from the manifest) and, on the AppHost's own builder, the pipeline step
+    /// <c>publish-{name}</c> that runs <paramref name="publish"/> before <paramref name="requiredBy"/>.
+    /// </summary>
+    public static IResourceBuilder<T> AddPublishTarget<T>(IDistributedApplicationBuilder builder, T resource, string label,
+        Func<Aspire.Hosting.Pipelines.PipelineStepContext, Task> publish, params string[] requiredBy) where T : IResource
+    {
+        if (!builder.ExecutionContext.IsPublishMode) return builder.CreateResourceBuilder(resource);
+        if (!IsPublishedModel(builder))
+        {
+            builder.Pipeline.AddStep($"publish-{resource.Name}", context => ComposePublishException.ReportAsOneLineAsync(context, () => publish(context), label),
+                requiredBy: (string[])[Aspire.Hosting.Pipelines.WellKnownPipelineSteps.Publish, .. requiredBy]);
+        }
+        return builder.AddResource(resource).ExcludeFromManifest();
+    }
+
     /// <summary>True for a builder made here (its topology must not register publish steps again).</summary>
     public static bool IsPublishedModel(IDistributedApplicationBuilder builder) => s_published.TryGetValue(builder, out _);
 
     public static PublishedModel Build(ComposeBundleResource environment, string environmentName)
+        => Build(environment.Topology, environment.AppHostDirectory, environmentName);
+
+    /// <summary>Publisher-neutral: the model <paramref name="topology"/> builds for <paramref name="environmentName"/>.</summary>
+    public static PublishedModel Build(Action<IDistributedApplicationBuilder> topology, string appHostDirectory, string environmentName)
     {
         var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions
         {
-            Args = ["--operation", "publish", "--environment", environmentName, "--contentRoot", environment.AppHostDirectory],
-            ProjectDirectory = environment.AppHostDirectory,
+            Args = ["--operation", "publish", "--environment", environmentName, "--contentRoot", appHostDirectory],
+            ProjectDirectory = appHostDirectory,
             DisableDashboard = true,
         });
         s_published.Add(builder, new object());
@@ -38,7 +59,7 @@ internal static class PublishedModels
         var sources = ((IConfigurationBuilder)builder.Configuration).Sources;
         foreach (var source in sources.Where(IsMachineSpecific).ToList()) sources.Remove(source);
 
-        environment.Topology(builder);
+        topology(builder);
         return new(environmentName, new DistributedApplicationModel(builder.Resources), builder.ExecutionContext);
     }
 
@@ -55,7 +76,7 @@ public sealed class ComposePublishException(string message) : OneLineException(m
     /// Runs a publish step; a <see cref="ComposePublishException"/> becomes one line on stderr, exit code 1 and a
     /// stopped AppHost, instead of the pipeline's stack traces and exit code 0.
     /// </summary>
-    internal static async Task ReportAsOneLineAsync(Aspire.Hosting.Pipelines.PipelineStepContext context, Func<Task> step)
+    internal static async Task ReportAsOneLineAsync(Aspire.Hosting.Pipelines.PipelineStepContext context, Func<Task> step, string label = "compose")
     {
         try
         {
@@ -63,7 +84,7 @@ public sealed class ComposePublishException(string message) : OneLineException(m
         }
         catch (ComposePublishException ex)
         {
-            Console.Error.WriteLine($"aspire publish (compose): {ex.Message}");
+            Console.Error.WriteLine($"aspire publish ({label}): {ex.Message}");
             Environment.ExitCode = 1;
             Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
                 .GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>(context.Services).StopApplication();
