@@ -8,8 +8,8 @@ internal static class KubernetesDeployment
     /// environment's model; the services' image runs as uid 10001 (services/Dockerfile), postgres and redis as the
     /// images' documented uid 999.
     /// </summary>
-    public static IResourceBuilder<KubernetesEnvironmentResource> AddKubernetesDeployment(this IDistributedApplicationBuilder builder, Action<IDistributedApplicationBuilder> topology)
-        => builder.AddKubernetesEnvironment("kubernetes", topology)
+    public static IResourceBuilder<KustomizeBundleResource> AddKubernetesDeployment(this IDistributedApplicationBuilder builder, Action<IDistributedApplicationBuilder> topology)
+        => builder.AddKustomizeBundle("kubernetes", topology)
             .WithOverlay("Production", "production")
             .WithOverlay("Development", "development")
             .WithOverlay("Testing", "testing")

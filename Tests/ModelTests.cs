@@ -145,7 +145,7 @@ public class ModelTests
     {
         var model = await AppHostModelAsync("--environment", "Development", "--Ichrisbirch:Infrastructure=Local");
         var api = model.Resources.OfType<PythonAppResource>().Single(r => r.Name == "api");
-        var servicesDirectory = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../services"));
+        var servicesDirectory = Repository.Services;
         Assert.Equal(servicesDirectory, api.AppDirectory);
         Assert.Equal(Path.Combine(servicesDirectory, ".venv", "bin", "python"), api.Command);
     }

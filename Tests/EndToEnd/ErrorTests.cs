@@ -5,7 +5,7 @@ namespace Ichrisbirch.Tests.EndToEnd;
 /// <summary>Bad machines and bad input: each fails the resource it concerns with one line naming the fix.</summary>
 public class ErrorTests
 {
-    private static readonly string ServicesSource = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../services/ichrisbirch"));
+    private static readonly string ServicesSource = Path.Combine(Repository.Services, "ichrisbirch");
 
     private static async Task<string> FailureLineAsync(Stack stack, string resource, string mustContain)
     {

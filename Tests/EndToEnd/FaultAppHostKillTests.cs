@@ -11,8 +11,6 @@ namespace Ichrisbirch.Tests.EndToEnd;
 /// <summary>SIGKILL of the AppHost itself: nothing of the stack outlives it, and the next start has all the data.</summary>
 public class FaultAppHostKillTests(ITestOutputHelper output)
 {
-    private static readonly string Repo = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../.."));
-
     [Fact]
     public async Task A_killed_apphost_leaves_no_process_within_ten_seconds_and_the_next_start_has_every_write_until_a_sigterm_stops_it()
     {
@@ -85,10 +83,10 @@ public class FaultAppHostKillTests(ITestOutputHelper output)
     {
         // The AppHost the test build produced (same configuration as this test assembly), run from its project folder.
         var output = AppContext.BaseDirectory.TrimEnd('/'); // Tests/bin/{configuration}/{framework}
-        var dll = Path.Combine(Repo, "AppHost", "bin", Path.GetFileName(Path.GetDirectoryName(output))!, Path.GetFileName(output), "AppHost.dll");
+        var dll = Path.Combine(Repository.Root, "AppHost", "bin", Path.GetFileName(Path.GetDirectoryName(output))!, Path.GetFileName(output), "AppHost.dll");
         var start = new ProcessStartInfo("dotnet", [dll, .. args])
         {
-            WorkingDirectory = Path.Combine(Repo, "AppHost"),
+            WorkingDirectory = Path.Combine(Repository.Root, "AppHost"),
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             Environment =

@@ -5,7 +5,7 @@ namespace Ichrisbirch.Tests.EndToEnd;
 /// <summary>scripts/test-run.sh: one command, pytest's output and pytest's status, nothing left running.</summary>
 public class TestRunScriptTests
 {
-    private static readonly string Repo = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../.."));
+    private static readonly string Repo = Repository.Root;
 
     private static Task<(int ExitCode, string Output)> RunAsync(params string[] selection)
         => Processes.RunAsync("bash", [Path.Combine(Repo, "scripts/test-run.sh"), .. selection],

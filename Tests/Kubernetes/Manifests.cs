@@ -77,8 +77,8 @@ public static class Manifests
     public static async Task<string> WriteAsync(Action<IDistributedApplicationBuilder> topology, string? output = null)
     {
         var appHost = Path.Combine(Publisher.RepoRoot, "AppHost");
-        var configured = PublishedModels.Build(topology, appHost, "Production").Model.Resources.OfType<KubernetesEnvironmentResource>().Single();
-        var environment = new KubernetesEnvironmentResource(configured.Name, topology, appHost);
+        var configured = PublishedModels.Build(topology, appHost, "Production").Model.Resources.OfType<KustomizeBundleResource>().Single();
+        var environment = new KustomizeBundleResource(configured.Name, topology, appHost);
         foreach (var overlay in configured.Overlays) environment.Overlays.Add(overlay);
         foreach (var route in configured.Routes) environment.Routes.Add(route);
         foreach (var (image, uid) in configured.ImageUsers) environment.ImageUsers[image] = uid;

@@ -16,7 +16,7 @@ public static class Publisher
         ["app-admin-password"] = "admin-Secret-8e2d17",
     };
 
-    public static string RepoRoot { get; } = FindRepoRoot();
+    public static string RepoRoot => Repository.Root;
 
     /// <summary>
     /// <c>dotnet run --project AppHost --no-build --no-launch-profile -- --operation publish …</c>;
@@ -92,14 +92,6 @@ public static class Publisher
     public static Task<(int ExitCode, string Output)> ExecAsync(string file, IEnumerable<string> args, string workingDirectory)
         => Processes.RunAsync(file, args, workingDirectory);
 
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Ichrisbirch.Aspire.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException("Ichrisbirch.Aspire.sln not found above " + AppContext.BaseDirectory);
-    }
 }
 
 /// <summary>One production publish shared by the tests of a class.</summary>

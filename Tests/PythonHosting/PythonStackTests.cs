@@ -8,14 +8,12 @@ namespace Ichrisbirch.Tests.PythonHosting;
 /// <summary>This machine's own stack from a services folder without a venv: the AppHost creates and fills it (Debian's packages).</summary>
 public class PythonStackTests(ITestOutputHelper output)
 {
-    private static readonly string ServicesSource = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../services"));
-
     [Fact]
     public async Task Services_folder_without_a_venv_gets_one_with_system_site_packages_and_one_install_then_a_warm_start_installs_nothing()
     {
         using var services = new ScratchDirectory();
-        Copy(Path.Combine(ServicesSource, "ichrisbirch"), Path.Combine(services.Path, "ichrisbirch"));
-        File.Copy(Path.Combine(ServicesSource, "requirements.txt"), Path.Combine(services.Path, "requirements.txt"));
+        Copy(Path.Combine(Repository.Services, "ichrisbirch"), Path.Combine(services.Path, "ichrisbirch"));
+        File.Copy(Path.Combine(Repository.Services, "requirements.txt"), Path.Combine(services.Path, "requirements.txt"));
         string[] args = [$"--Ichrisbirch:ServicesDirectory={services.Path}", "--Ichrisbirch:TestRunner=false"];
 
         var cold = Stopwatch.StartNew();

@@ -39,17 +39,6 @@ public static class ComposeBundleExtensions
         return builder;
     }
 
-    /// <summary>
-    /// Routes requests under <paramref name="pathPrefix"/> through nginx to <paramref name="service"/>'s endpoint;
-    /// nginx is then the public entry.
-    /// </summary>
-    public static IResourceBuilder<ComposeBundleResource> WithIngress<T>(
-        this IResourceBuilder<ComposeBundleResource> builder, string pathPrefix, IResourceBuilder<T> service, string endpointName = "http")
-        where T : IResourceWithEndpoints
-    {
-        builder.Resource.Routes.Add(new IngressRoute(pathPrefix, service.Resource.Name, endpointName));
-        return builder;
-    }
 
     /// <summary>Sets the entry service's image and policy (restart, limits, health timing, stop grace period).</summary>
     public static IResourceBuilder<ComposeBundleResource> WithIngressOptions(

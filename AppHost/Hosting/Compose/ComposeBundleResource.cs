@@ -11,7 +11,7 @@ namespace Aspire.Hosting.ApplicationModel;
 /// <param name="name">The resource name.</param>
 /// <param name="topology">Adds the application's resources to a builder (the AppHost's own topology).</param>
 /// <param name="appHostDirectory">The AppHost folder: where the publish-time models read their checked-in configuration files.</param>
-public sealed class ComposeBundleResource(string name, Action<IDistributedApplicationBuilder> topology, string appHostDirectory) : Resource(name)
+public sealed class ComposeBundleResource(string name, Action<IDistributedApplicationBuilder> topology, string appHostDirectory) : Resource(name), IResourceWithIngressRoutes
 {
     /// <summary>Adds the application's resources to a builder.</summary>
     public Action<IDistributedApplicationBuilder> Topology { get; } = topology;
@@ -45,12 +45,6 @@ public sealed class ComposeBundleResource(string name, Action<IDistributedApplic
 /// <param name="EnvironmentName">The environment whose model it is built from.</param>
 /// <param name="FileName">E.g. <c>docker-compose.dev.yml</c>.</param>
 public sealed record ComposeOverride(string EnvironmentName, string FileName);
-
-/// <summary>nginx routes requests whose path starts with <paramref name="PathPrefix"/> to a service endpoint.</summary>
-/// <param name="PathPrefix">E.g. <c>/</c> or <c>/api/</c>; a prefix other than <c>/</c> is stripped before proxying.</param>
-/// <param name="Service">The resource (compose service) name.</param>
-/// <param name="EndpointName">Its endpoint, whose target port is proxied.</param>
-public sealed record IngressRoute(string PathPrefix, string Service, string EndpointName);
 
 /// <summary>The nginx entry service; the policy members are unset (compose's defaults) until the AppHost sets them.</summary>
 public sealed class IngressOptions

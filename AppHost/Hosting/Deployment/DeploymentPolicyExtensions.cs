@@ -23,4 +23,17 @@ public static class DeploymentPolicyExtensions
     /// <summary>The resource's restart policy; <see cref="RestartPolicy.No"/> when none was set (compose's default).</summary>
     public static RestartPolicy GetRestartPolicy(this IResource resource)
         => resource.Annotations.OfType<RestartPolicyAnnotation>().LastOrDefault()?.Policy ?? RestartPolicy.No;
+
+    /// <summary>
+    /// Routes requests under <paramref name="pathPrefix"/> through the deployment's public entry to
+    /// <paramref name="service"/>'s endpoint; that entry is then the only way in.
+    /// </summary>
+    public static IResourceBuilder<TEntry> WithIngress<TEntry, T>(
+        this IResourceBuilder<TEntry> builder, string pathPrefix, IResourceBuilder<T> service, string endpointName = "http")
+        where TEntry : IResourceWithIngressRoutes
+        where T : IResourceWithEndpoints
+    {
+        builder.Resource.Routes.Add(new IngressRoute(pathPrefix, service.Resource.Name, endpointName));
+        return builder;
+    }
 }

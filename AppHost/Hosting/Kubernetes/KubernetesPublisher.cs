@@ -12,7 +12,7 @@ namespace Ichrisbirch.AppHost.Kubernetes;
 internal static class KubernetesPublisher
 {
     /// <summary>Writes the manifests; when a sibling publish step stops the AppHost meanwhile, ends quietly (that step reported the failure).</summary>
-    public static async Task PublishAsync(KubernetesEnvironmentResource environment, PipelineStepContext context)
+    public static async Task PublishAsync(KustomizeBundleResource environment, PipelineStepContext context)
     {
         try
         {
@@ -23,7 +23,7 @@ internal static class KubernetesPublisher
         }
     }
 
-    private static async Task WriteStepAsync(KubernetesEnvironmentResource environment, PipelineStepContext context)
+    private static async Task WriteStepAsync(KustomizeBundleResource environment, PipelineStepContext context)
     {
         var output = context.Services.GetRequiredService<IPipelineOutputService>().GetOutputDirectory();
         var task = await context.ReportingStep.CreateTaskAsync($"Writing the Kubernetes manifests to {output}", context.CancellationToken).ConfigureAwait(false);
@@ -33,7 +33,7 @@ internal static class KubernetesPublisher
     }
 
     /// <summary>Builds, translates and writes; returns the number of objects in the base. A deployer's <c>secrets.env</c> survives re-publishing.</summary>
-    public static async Task<int> WriteAsync(KubernetesEnvironmentResource environment, string output, CancellationToken cancellationToken)
+    public static async Task<int> WriteAsync(KustomizeBundleResource environment, string output, CancellationToken cancellationToken)
     {
         var root = Path.Combine(output, environment.OutputFolder);
         var baseline = await TranslateAsync(environment, environment.BaseEnvironment, isBase: true, cancellationToken).ConfigureAwait(false);
@@ -55,6 +55,6 @@ internal static class KubernetesPublisher
         return baseline.Objects.Count;
     }
 
-    private static async Task<KubernetesTranslation> TranslateAsync(KubernetesEnvironmentResource environment, string environmentName, bool isBase, CancellationToken cancellationToken)
+    private static async Task<KubernetesTranslation> TranslateAsync(KustomizeBundleResource environment, string environmentName, bool isBase, CancellationToken cancellationToken)
         => await KubernetesTranslator.TranslateAsync(PublishedModels.Build(environment.Topology, environment.AppHostDirectory, environmentName), environment, isBase, cancellationToken).ConfigureAwait(false);
 }

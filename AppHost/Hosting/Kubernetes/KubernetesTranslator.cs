@@ -19,7 +19,7 @@ internal sealed record KubernetesTranslation(SortedDictionary<string, IKubernete
 /// </summary>
 internal static class KubernetesTranslator
 {
-    public static async Task<KubernetesTranslation> TranslateAsync(PublishedModel published, KubernetesEnvironmentResource environment, bool isBase, CancellationToken cancellationToken)
+    public static async Task<KubernetesTranslation> TranslateAsync(PublishedModel published, KustomizeBundleResource environment, bool isBase, CancellationToken cancellationToken)
     {
         var values = new KubernetesValues();
         var objects = new SortedDictionary<string, IKubernetesObject<V1ObjectMeta>>(StringComparer.Ordinal);
@@ -92,7 +92,7 @@ internal static class KubernetesTranslator
     }
 
     /// <summary>A Dockerfile build becomes the placeholder <c>{context folder}-{target}</c> (set by kustomize <c>images:</c>) run as the build user; an image its documented user.</summary>
-    private static (string Image, long Uid) Image(IResource resource, KubernetesEnvironmentResource environment, SortedDictionary<string, string> images)
+    private static (string Image, long Uid) Image(IResource resource, KustomizeBundleResource environment, SortedDictionary<string, string> images)
     {
         if (resource.Annotations.OfType<DockerfileBuildAnnotation>().LastOrDefault() is { } build)
         {
