@@ -20,15 +20,18 @@ internal static partial class Extensions
             return local.WithPostgresContract(local.Resource.PrimaryEndpoint, password, settings.Database);
         }
 
+        // The image's data folder: PostgreSQL 18 moved it up one level (and keeps PGDATA in a subfolder itself).
+        var major = int.Parse(settings.PostgresVersion.Split('.')[0], System.Globalization.CultureInfo.InvariantCulture);
+        var dataTarget = major >= 18 ? "/var/lib/postgresql" : "/var/lib/postgresql/data";
         var container = builder.AddPostgres(name, password: password, port: settings.PostgresPort)
             .WithImageTag(settings.PostgresVersion)
             .WithEnvironment("POSTGRES_DB", settings.Database)
             .WithEndpoint("tcp", e => e.IsExternal = settings.HostPorts)
             .WithHealthCheckShellCommand("pg_isready -U postgres -d ${POSTGRES_DB}")
             .WithHealthCheckTiming(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10), retries: 5);
-        // The image's data folder: PostgreSQL 18 moved it up one level.
-        var dataTarget = int.Parse(settings.PostgresVersion.Split('.')[0], System.Globalization.CultureInfo.InvariantCulture) >= 18
-            ? "/var/lib/postgresql" : "/var/lib/postgresql/data";
+        // Before 18 the data goes one folder below the mount: a fresh volume's root belongs to root, and a non-root
+        // postgres (uid 999 under Kubernetes' runAsUser) may not take it over (the image's documented PGDATA advice).
+        if (major < 18) container.WithEnvironment("PGDATA", $"{dataTarget}/pgdata");
         // Publish: an explicit name keeps the manifest and the compose files machine-independent; no name: scratch data.
         if (builder.ExecutionContext.IsPublishMode) container.WithVolume(settings.PersistentData ? $"{name}_data" : null, dataTarget);
         else if (settings.PersistentData) container.WithVolume($"ichrisbirch-{settings.EnvironmentName.ToLowerInvariant()}-{name}-data", dataTarget);

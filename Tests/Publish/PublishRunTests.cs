@@ -73,6 +73,18 @@ public class PublishRunTests
     }
 
     [Fact]
+    public async Task A_publish_that_fails_unexpectedly_exits_non_zero_instead_of_looking_like_a_success()
+    {
+        using var scratch = new ScratchDirectory();
+        var blocker = Path.Combine(scratch.Path, "a-file");
+        File.WriteAllText(blocker, ""); // the output folder would have to be created below a file
+        var dotnet = Publisher.RequireTool("dotnet", "install the .NET SDK");
+        var (exit, text) = await Publisher.ExecAsync(dotnet,
+            ["run", "--project", "AppHost", "--no-build", "--no-launch-profile", "--", "--operation", "publish", "--step", "publish", "--output-path", Path.Combine(blocker, "out")], Publisher.RepoRoot);
+        Assert.True(exit == 1, $"exit {exit}:\n{text}");
+    }
+
+    [Fact]
     public async Task Checked_in_compose_files_match_the_published_bundle()
     {
         const string command = "dotnet run --project AppHost --no-launch-profile -- --operation publish --step publish --output-path ../Tests/Publish/golden";

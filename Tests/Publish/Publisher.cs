@@ -23,6 +23,9 @@ public static class Publisher
     /// <paramref name="environment"/> null removes DOTNET_ENVIRONMENT/ASPIRE_ENVIRONMENT (Production).
     /// </summary>
     public static async Task<TimeSpan> RunAsync(string[] publishArgs, string? environment = null, string? path = null, IDictionary<string, string>? variables = null)
+        => (await RunWithOutputAsync(publishArgs, environment, path, variables)).Elapsed;
+
+    private static async Task<(TimeSpan Elapsed, string Output)> RunWithOutputAsync(string[] publishArgs, string? environment, string? path, IDictionary<string, string>? variables)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -45,15 +48,17 @@ public static class Publisher
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         await process.WaitForExitAsync(timeout.Token);
         clock.Stop();
-        Assert.True(process.ExitCode == 0, $"publish ({string.Join(' ', publishArgs)}) exited {process.ExitCode}:\n{await stdout}\n{await stderr}");
-        return clock.Elapsed;
+        var output = $"{await stdout}\n{await stderr}";
+        Assert.True(process.ExitCode == 0, $"publish ({string.Join(' ', publishArgs)}) exited {process.ExitCode}:\n{output}");
+        return (clock.Elapsed, output);
     }
 
     /// <summary>Publishes the compose bundle into a new temporary folder.</summary>
     public static async Task<string> PublishAsync(string? environment = null, string? path = null, IDictionary<string, string>? variables = null)
     {
         var output = Directory.CreateTempSubdirectory("compose-publish-").FullName;
-        await RunAsync(["--operation", "publish", "--step", "publish", "--output-path", output], environment, path, variables);
+        var (_, log) = await RunWithOutputAsync(["--operation", "publish", "--step", "publish", "--output-path", output], environment, path, variables);
+        Assert.True(File.Exists(Path.Combine(output, "docker-compose.yml")), $"publish exited 0 but wrote no docker-compose.yml into {output}:\n{log}");
         return output;
     }
 

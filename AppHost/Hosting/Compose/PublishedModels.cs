@@ -50,7 +50,9 @@ internal static class PublishedModels
     {
         var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions
         {
-            Args = ["--operation", "publish", "--environment", environmentName, "--contentRoot", appHostDirectory],
+            // No file watchers: a model built to be translated never reloads, and each watcher holds one of the
+            // user's inotify instances (128 by default), which parallel publishes would run out of.
+            Args = ["--operation", "publish", "--environment", environmentName, "--contentRoot", appHostDirectory, "--hostBuilder:reloadConfigOnChange=false"],
             ProjectDirectory = appHostDirectory,
             DisableDashboard = true,
         });
@@ -74,7 +76,8 @@ public sealed class ComposePublishException(string message) : OneLineException(m
 {
     /// <summary>
     /// Runs a publish step; a <see cref="ComposePublishException"/> becomes one line on stderr, exit code 1 and a
-    /// stopped AppHost, instead of the pipeline's stack traces and exit code 0.
+    /// stopped AppHost, instead of the pipeline's stack traces and exit code 0; any other failure keeps the pipeline's
+    /// log and exits 1 too.
     /// </summary>
     internal static async Task ReportAsOneLineAsync(Aspire.Hosting.Pipelines.PipelineStepContext context, Func<Task> step, string label = "compose")
     {
@@ -88,6 +91,13 @@ public sealed class ComposePublishException(string message) : OneLineException(m
             Environment.ExitCode = 1;
             Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
                 .GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>(context.Services).StopApplication();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Anything else (a folder that cannot be written, …): the pipeline logs it with its stack trace, but
+            // would exit 0; a publish that wrote nothing must not look like a success.
+            Environment.ExitCode = 1;
+            throw;
         }
     }
 }
