@@ -5,7 +5,10 @@ namespace Ichrisbirch.AppHost;
 /// <summary>Where PostgreSQL and Redis come from (local processes or containers) and where their data lives.</summary>
 internal static partial class Extensions
 {
-    /// <summary>PostgreSQL with the application database, as a local process or a container.</summary>
+    /// <summary>
+    /// PostgreSQL with the application database (a child resource named NAME-db, added by AddDatabase in both modes), as a
+    /// local process or a container.
+    /// </summary>
     public static IResourceBuilder<IResourceWithConnectionString> AddPostgresServer(
         this IDistributedApplicationBuilder builder, string name, IResourceBuilder<ParameterResource> password, IchrisbirchSettings settings)
     {
@@ -15,9 +18,9 @@ internal static partial class Extensions
             var local = builder.AddLocalPostgres(name, password, dataDirectory,
                     settings.PostgresPort, inMemory: !settings.PersistentData, binDirectory: settings.Local.PostgresBinDirectory, majorVersion: settings.PostgresVersion)
                 .WithSetupHint($"set {IchrisbirchSettings.SectionName}:Local:PostgresBinDirectory to their folder, or {SetupScriptHint}")
-                .WithDatabase(settings.Database)
                 .WithBackupCommands(settings.Database, Path.Combine(settings.DataRoot(), "backups"));
-            return local.WithPostgresContract(local.Resource.PrimaryEndpoint, password, settings.Database);
+            var localDatabase = local.AddDatabase($"{name}-db", settings.Database);
+            return local.WithPostgresContract(local.Resource.PrimaryEndpoint, password, localDatabase.Resource.DatabaseName);
         }
 
         // The image's data folder: PostgreSQL 18 moved it up one level (and keeps PGDATA in a subfolder itself).
@@ -25,7 +28,7 @@ internal static partial class Extensions
         var dataTarget = major >= 18 ? "/var/lib/postgresql" : "/var/lib/postgresql/data";
         var container = builder.AddPostgres(name, password: password, port: settings.PostgresPort)
             .WithImageTag(settings.PostgresVersion)
-            .WithEnvironment("POSTGRES_DB", settings.Database)
+            .WithEnvironment("POSTGRES_DB", settings.Database) // the image creates it; its healthcheck and compose need it
             .WithEndpoint("tcp", e => e.IsExternal = settings.HostPorts)
             .WithHealthCheckShellCommand("pg_isready -U postgres -d ${POSTGRES_DB}")
             .WithHealthCheckTiming(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10), retries: 5);
@@ -35,7 +38,8 @@ internal static partial class Extensions
         // Publish: an explicit name keeps the manifest and the compose files machine-independent; no name: scratch data.
         if (builder.ExecutionContext.IsPublishMode) container.WithVolume(settings.PersistentData ? $"{name}_data" : null, dataTarget);
         else if (settings.PersistentData) container.WithVolume($"ichrisbirch-{settings.EnvironmentName.ToLowerInvariant()}-{name}-data", dataTarget);
-        return container.WithPostgresContract(container.Resource.PrimaryEndpoint, password, settings.Database);
+        var database = container.AddDatabase($"{name}-db", settings.Database);
+        return container.WithPostgresContract(container.Resource.PrimaryEndpoint, password, database.Resource.DatabaseName);
     }
 
     /// <summary>Redis, as a local process or a container; the password is enforced in both.</summary>

@@ -36,7 +36,7 @@ public class EnvironmentTests
         Assert.Equal(redis, HostPort(R("redis"), "tcp"));
 
         var pg = Assert.IsType<LocalPostgresResource>(R("postgres"));
-        Assert.Equal([database], pg.Databases);
+        Assert.Equal([database], pg.Databases.Values);
         Assert.Equal(inMemory, pg.InMemory);
         Assert.Equal(!inMemory, Assert.IsType<LocalRedisResource>(R("redis")).Persistent);
         Assert.Equal(database, (await Models.EnvironmentAsync(R("api")))["POSTGRES_DB"]);
@@ -99,7 +99,7 @@ public class EnvironmentTests
         Assert.Equal("from-env-file", await Value("postgres-password"));
         Assert.Equal("quoted value", await Value("redis-password"));
         Assert.Equal("from-command-line", await Value("api-secret-key"));
-        Assert.Equal(["legacy_test"], model.Resources.OfType<LocalPostgresResource>().Single().Databases);
+        Assert.Equal(["legacy_test"], model.Resources.OfType<LocalPostgresResource>().Single().Databases.Values);
     }
 
     [Theory]

@@ -34,6 +34,25 @@ public class ModelTests
         Assert.All(byName.Values.SelectMany(r => r.Annotations.OfType<WaitAnnotation>()), w => Assert.Equal(WaitType.WaitUntilHealthy, w.WaitType));
     }
 
+    [Theory]
+    [InlineData("Local")]
+    [InlineData("Containers")]
+    public async Task The_application_database_is_a_child_of_postgres_with_the_configured_name_in_both_modes(string mode)
+    {
+        var model = await AppHostModelAsync("--environment", "Development", $"--Ichrisbirch:Infrastructure={mode}");
+        var database = Assert.Single(model.Resources.OfType<IResourceWithParent>(), r => r.Parent.Name == "postgres");
+
+        Assert.Equal("postgres-db", database.Name);
+        Assert.Equal("ichrisbirch_dev", database switch
+        {
+            LocalPostgresDatabaseResource local => local.DatabaseName,
+            PostgresDatabaseResource container => container.DatabaseName,
+            var other => throw new InvalidOperationException($"unexpected {other.GetType().Name}"),
+        });
+        Assert.Equal(mode == "Local", database is LocalPostgresDatabaseResource);
+        Assert.Contains("ichrisbirch_dev", ((IResourceWithConnectionString)database).ConnectionStringExpression.ValueExpression, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Every_resource_has_a_health_check_that_speaks_its_protocol()
     {

@@ -89,7 +89,7 @@ public static class LocalPostgresBuilderExtensions
             {
                 await using var connection = new NpgsqlConnection(await ClientConnectionStringAsync(r, "postgres", ct).ConfigureAwait(false));
                 await connection.OpenAsync(ct).ConfigureAwait(false);
-                foreach (var database in r.Databases)
+                foreach (var database in r.Databases.Values)
                 {
                     await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection) { Parameters = { new() { Value = database } } };
                     if (await exists.ExecuteScalarAsync(ct).ConfigureAwait(false) is null)
@@ -102,11 +102,18 @@ public static class LocalPostgresBuilderExtensions
             });
     }
 
-    /// <summary>Creates <paramref name="databaseName"/> when the server is ready (idempotent).</summary>
-    public static IResourceBuilder<LocalPostgresResource> WithDatabase(this IResourceBuilder<LocalPostgresResource> builder, string databaseName)
+    /// <summary>
+    /// Adds a database, created when the server is ready (idempotent): a child resource of the server, as
+    /// Aspire.Hosting.PostgreSQL's <c>AddDatabase</c>.
+    /// </summary>
+    /// <param name="builder">The server.</param>
+    /// <param name="name">The resource name.</param>
+    /// <param name="databaseName">The database name; null: <paramref name="name"/>.</param>
+    public static IResourceBuilder<LocalPostgresDatabaseResource> AddDatabase(this IResourceBuilder<LocalPostgresResource> builder, string name, string? databaseName = null)
     {
-        builder.Resource.Databases.Add(databaseName);
-        return builder;
+        databaseName ??= name;
+        builder.Resource.Databases.Add(name, databaseName);
+        return builder.ApplicationBuilder.AddResource(new LocalPostgresDatabaseResource(name, databaseName, builder.Resource));
     }
 
     private static IEnumerable<string> ServerArguments(LocalPostgresResource resource)

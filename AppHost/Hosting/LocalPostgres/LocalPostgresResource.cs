@@ -21,8 +21,8 @@ public sealed class LocalPostgresResource(string name, string command, string wo
     /// <summary>In memory: the data directory lives in /dev/shm, durability is off and it is deleted after stop.</summary>
     public bool InMemory { get; init; }
 
-    /// <summary>The databases created when the server is ready.</summary>
-    public List<string> Databases { get; } = [];
+    /// <summary>The databases created when the server is ready: resource name to database name (see AddDatabase).</summary>
+    public Dictionary<string, string> Databases { get; } = new(StringComparer.Ordinal);
 
     /// <summary>The tcp endpoint clients connect to.</summary>
     public EndpointReference PrimaryEndpoint => field ??= new(this, "tcp");
