@@ -63,8 +63,15 @@ for port_service in 5432:postgresql 6379:redis-server; do
 done
 
 # Offline Kubernetes schema validation of the published manifests (Tests/Kubernetes): npm kubernetes-models.
+# Installed once per package-lock.json: `npm ci` empties node_modules first, and tests that run this script while
+# others validate manifests must not pull the packages from under them.
+validator="$repo/Tests/Kubernetes/validator"
 if command -v npm >/dev/null 2>&1; then
-  (cd "$repo/Tests/Kubernetes/validator" && npm ci --no-audit --no-fund --silent) || say "note: npm ci in Tests/Kubernetes/validator failed"
+  lock_hash="$(sha256sum "$validator/package-lock.json" | cut -d' ' -f1)"
+  if [ "$(cat "$validator/node_modules/.lock-sha256" 2>/dev/null)" != "$lock_hash" ]; then
+    (cd "$validator" && npm ci --no-audit --no-fund --silent && echo "$lock_hash" > node_modules/.lock-sha256) \
+      || say "note: npm ci in Tests/Kubernetes/validator failed"
+  fi
 else
   say "note: npm is missing (apt-get install nodejs npm); the Kubernetes validation tests need it"
 fi
