@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.servers import ServiceProcess, free_port, start_api
+from tests.servers import ServiceProcess, free_port, start_api, wait_until
 
 
 def test_uvicorn_startup_and_access_lines_appear_once(service_env: dict[str, str], log_dir: Path) -> None:
@@ -36,6 +36,9 @@ def test_gunicorn_worker_startup_lines_appear_once_per_worker(service_env: dict[
          "--bind", f"127.0.0.1:{port}"], service_env, log_dir, "gunicorn-log-once")
     try:
         process.wait_http(f"http://127.0.0.1:{port}/health")
+        # /health answers once one worker is up; the other may still be importing the app.
+        wait_until(lambda: process.log_path.read_text().count("Application startup complete") >= 2 or None,
+                   "both workers' startup")
     finally:
         process.stop()
     log = process.log_path.read_text()
