@@ -23,7 +23,8 @@ public sealed class Stack : IAsyncDisposable
         var app = await builder.BuildAsync();
         try
         {
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+            // Generous: on two cores another stack, a cold venv or a build may share the machine with this start.
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(240));
             await app.StartAsync(cts.Token);
             return new Stack(app);
         }
