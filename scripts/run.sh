@@ -15,7 +15,10 @@ for arg in "$@"; do
   esac
 done
 bash "$repo/scripts/bootstrap.sh"
-if ! apphost_dll="$(dotnet build "$repo/AppHost" --nologo -v q -getProperty:TargetPath 2>&1)"; then
+# Build first: with -getProperty alone, dotnet only evaluates the project (a fresh clone would have no AppHost.dll).
+if ! build_log="$(dotnet build "$repo/AppHost" --nologo -v q 2>&1)" \
+   || ! apphost_dll="$(dotnet msbuild "$repo/AppHost" -nologo -getProperty:TargetPath 2>&1)"; then
+  apphost_dll="$build_log"
   printf '%s\n' "$apphost_dll" >&2
   echo "run.sh: dotnet build AppHost failed (output above)." >&2
   exit 1
