@@ -129,6 +129,43 @@ def test_habits_list_cache_miss_hit_then_miss_after_write(api: httpx.Client) -> 
     assert api.get("/habits/").headers["X-Cache"] == "miss"
 
 
+def test_habits_list_etag_answers_304_until_a_write(api: httpx.Client) -> None:
+    api.get("/habits/")
+    listed = api.get("/habits/")
+    tag = listed.headers["ETag"]
+    assert listed.headers["Cache-Control"] == "no-cache"
+    for given in (tag, f"W/{tag}", f'"other", {tag}', "*"):
+        unchanged = api.get("/habits/", headers={"If-None-Match": given})
+        assert (unchanged.status_code, unchanged.content, unchanged.headers["ETag"]) == (304, b"", tag), given
+    assert api.get("/habits/", headers={"If-None-Match": '"g-1"'}).status_code == 200
+
+    habit = api.post("/habits/", json={"name": unique("etag"), "category": "c"}).json()
+    changed = api.get("/habits/", headers={"If-None-Match": tag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != tag
+    assert habit in changed.json()
+    api.delete(f"/habits/{habit['id']}/")
+    assert api.get("/habits/", headers={"If-None-Match": changed.headers["ETag"]}).status_code == 200
+
+
+def test_cached_list_path_has_no_thread_pool_hop() -> None:
+    """Every dependency of GET /habits/ is async: FastAPI runs a sync one in the thread pool (half the throughput)."""
+    import asyncio
+
+    from fastapi.routing import APIRoute
+
+    from ichrisbirch.api import habits
+    from ichrisbirch.api.deps import require_api_key_for_writes
+
+    route = next(r for r in habits.router.routes if isinstance(r, APIRoute) and r.name == "list_habits")
+    dependencies = [require_api_key_for_writes, route.endpoint]
+    stack = list(route.dependant.dependencies)
+    while stack:
+        dependant = stack.pop()
+        dependencies.append(dependant.call)
+        stack.extend(dependant.dependencies)
+    assert [d.__name__ for d in dependencies if not asyncio.iscoroutinefunction(d)] == []
+
+
 def test_health_503_when_redis_is_down(service_env: dict[str, str], log_dir: Path) -> None:
     env = {**service_env, "REDIS_PORT": str(free_port())}  # nothing listens there
     process, url = start_api(env, log_dir, "api-no-redis", ready=(503,))

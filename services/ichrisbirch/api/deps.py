@@ -16,7 +16,9 @@ WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 API_KEY_HEADER = "X-API-Key"
 
 
-def require_api_key_for_writes(request: Request) -> None:
+async def require_api_key_for_writes(request: Request) -> None:
+    """Async on purpose: FastAPI runs a sync dependency in the thread pool, two thread hops per request
+    that halved the cached list's throughput (BENCHMARKS.md, "Production data path")."""
     if request.method not in WRITE_METHODS:
         return
     expected: str = request.app.state.settings.api_secret_key
@@ -30,7 +32,7 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_habits_cache(request: Request) -> HabitsCache:
+async def get_habits_cache(request: Request) -> HabitsCache:
     return request.app.state.habits_cache
 
 

@@ -3,6 +3,10 @@
 The endpoints are async: the list's cache hit is one Redis GET on the event
 loop, sending the cached bytes as they are.  Database work (SQLAlchemy 1.4 has
 no async psycopg dialect) runs in the thread pool.
+
+The list's ETag is the data generation its rows were read at (every write bumps
+it in its own transaction), so ``If-None-Match`` with the current generation is
+answered ``304`` without a body: the app keeps the list it rendered last.
 """
 
 from __future__ import annotations
@@ -59,8 +63,24 @@ def current_generation(sessions: sessionmaker) -> int:
         return read_generation(session)
 
 
-def json_response(body: bytes, cache: str) -> Response:
-    return Response(body, media_type="application/json", headers={"X-Cache": cache})
+def etag(generation: int) -> str:
+    return f'"g{generation}"'
+
+
+def holds(request: Request, tag: str) -> bool:
+    """``If-None-Match`` names ``tag`` (weak comparison, RFC 9110 13.1.2) or is ``*``."""
+    given = request.headers.get("if-none-match")
+    if given is None:
+        return False
+    return any(t == "*" or t.removeprefix("W/") == tag for t in (t.strip() for t in given.split(",")))
+
+
+def list_response(request: Request, generation: int, body: bytes, cache: str) -> Response:
+    """The list, or 304 when the client already holds this generation's list.  ``no-cache``: revalidate each time."""
+    headers = {"X-Cache": cache, "ETag": etag(generation), "Cache-Control": "no-cache"}
+    if holds(request, headers["ETag"]):
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
 
 
 @router.get("/", response_model=list[HabitOut])
@@ -69,17 +89,16 @@ async def list_habits(request: Request, cache: HabitsCache = Depends(get_habits_
     try:
         entry = await cache.get()
     except CacheUnavailable:
-        _, body = await run_in_threadpool(load_list, sessions)
-        return json_response(body, "bypass")
+        return list_response(request, *await run_in_threadpool(load_list, sessions), "bypass")
     if entry is not None:
         if entry.trusted:
-            return json_response(entry.body, "hit")
+            return list_response(request, entry.generation, entry.body, "hit")
         if entry.generation == await run_in_threadpool(current_generation, sessions):
             cache.verified()
-            return json_response(entry.body, "hit")
+            return list_response(request, entry.generation, entry.body, "hit")
     generation, body = await run_in_threadpool(load_list, sessions)
     await cache.set(generation, body)
-    return json_response(body, "miss")
+    return list_response(request, generation, body, "miss")
 
 
 async def write(request: Request, cache: HabitsCache, work: Callable[[Session], T]) -> T:
