@@ -80,6 +80,21 @@ def test_page_lists_habit_created_through_the_api(app_client: MakeClient, api: h
     api.delete(f"/habits/{habit['id']}/")
 
 
+def test_page_revalidates_its_list_with_the_api(app_client: MakeClient, api: httpx.Client, api_url: str) -> None:
+    """The worker keeps the list it read last and asks the api with If-None-Match: unchanged data is the same
+    list (a 304, not re-read), a write made elsewhere shows on the next page."""
+    client = app_client(port_of(api_url))
+    api_client = client.application.extensions["ichrisbirch_api"]
+    first = api_client.list_habits()
+    assert first.etag and api_client.list_habits() is first
+    name = f"elsewhere-{uuid.uuid4().hex[:8]}"
+    habit = api.post("/habits/", json={"name": name, "category": "c"}).json()
+    assert name in client.get("/habits/").text
+    assert api_client.list_habits() is not first
+    api.delete(f"/habits/{habit['id']}/")
+    assert name not in client.get("/habits/").text
+
+
 def test_signed_in_form_creates_habit_and_redirects(app_client: MakeClient, api: httpx.Client, api_url: str) -> None:
     name = f"stretch-{uuid.uuid4().hex[:8]}"
     client = app_client(port_of(api_url))

@@ -6,13 +6,15 @@ Reading is public; writing needs the signed-in session and a CSRF token (:mod:`i
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 
 from flask import Flask, redirect, render_template, request, url_for
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
-from ichrisbirch.app.api_client import ApiClient, ApiError
+from ichrisbirch.app.api_client import ApiClient, ApiError, Listing
 from ichrisbirch.app.auth import init_auth, sign_in_required
 from ichrisbirch.config import AppSettings
 
@@ -38,10 +40,15 @@ def create_app(settings: AppSettings) -> Flask:
             return {"status": "unhealthy", "api": error.message}, 503
         return {"status": "healthy", "api": "ok"}, 200
 
+    @lru_cache(maxsize=2)
+    def habit_table(listing: Listing) -> Markup:
+        """The table's HTML, rendered once per list this worker reads (the api's 304 returns the same one)."""
+        return Markup(render_template("habit_table.html", habits=listing.habits))
+
     @app.get("/")
     @app.get("/habits/")
     def habits() -> str:
-        return render_template("habits.html", habits=client.list_habits())
+        return render_template("habits.html", table=habit_table(client.list_habits()))
 
     @app.post("/habits/")
     @sign_in_required

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 import urllib3
@@ -28,10 +29,18 @@ class ApiError(Exception):
         self.message = message
 
 
+@dataclass(frozen=True, eq=False)
+class Listing:
+    """The habits list as the api last sent it; compared (and cached) by identity."""
+    etag: str | None
+    habits: list[dict[str, Any]]
+
+
 class ApiResponse:
-    def __init__(self, status: int, body: bytes) -> None:
+    def __init__(self, status: int, body: bytes, etag: str | None = None) -> None:
         self.status_code = status
         self.body = body
+        self.etag = etag
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -56,6 +65,8 @@ class ApiClient:
         self._pool: urllib3.HTTPConnectionPool | None = None
         self._pid = 0
         self._lock = threading.Lock()
+        self._listing: Listing | None = None  # the last list this process read, with its ETag
+        self._listing_pid = 0
 
     @property
     def pool(self) -> urllib3.HTTPConnectionPool:
@@ -70,8 +81,11 @@ class ApiClient:
         if self._pool is not None and self._pid == os.getpid():
             self._pool.close()
 
-    def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> ApiResponse:
-        headers = self.headers if body is None else {**self.headers, "Content-Type": "application/json"}
+    def _request(self, method: str, path: str, body: dict[str, Any] | None = None,
+                 headers: dict[str, str] | None = None) -> ApiResponse:
+        headers = {**self.headers, **(headers or {})}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
         data = None if body is None else json.dumps(body).encode()
         try:
             response = self.pool.urlopen(method, path, body=data, headers=headers, retries=False)
@@ -81,18 +95,25 @@ class ApiClient:
             raise ApiError(503, f"The api at {self.base_url} did not answer in time.") from None
         except HTTPError as error:
             raise ApiError(503, f"The api at {self.base_url} is unreachable ({type(error).__name__}).") from None
-        return ApiResponse(response.status, response.data)
+        return ApiResponse(response.status, response.data, response.headers.get("ETag"))
 
     def health(self) -> None:
         response = self._request("GET", "/health")
         if response.status_code != 200:
             raise ApiError(503, f"api /health answered {response.status_code}: {response.text[:200]}")
 
-    def list_habits(self) -> list[dict[str, Any]]:
-        response = self._request("GET", "/habits/")
+    def list_habits(self) -> Listing:
+        """The list, revalidated with the api on every call: ``304`` keeps this worker's last one."""
+        last = self._listing if self._listing_pid == os.getpid() else None
+        conditional = {"If-None-Match": last.etag} if last is not None and last.etag else None
+        response = self._request("GET", "/habits/", headers=conditional)
+        if response.status_code == 304 and last is not None:
+            return last
         if response.status_code != 200:
             raise ApiError(502, f"The api answered {response.status_code} when listing habits.")
-        return response.json()
+        listing = Listing(response.etag, response.json())
+        self._listing, self._listing_pid = listing, os.getpid()
+        return listing
 
     def create_habit(self, *, name: str, category: str) -> dict[str, Any]:
         response = self._request("POST", "/habits/", {"name": name, "category": category})
