@@ -13,6 +13,13 @@ that is the cgroup's quota (``cpu.max``; compose ``cpus:``), which
 argument still overrides it.  One uvicorn worker per CPU is enough for the
 async api; sync workers (the Flask app) also get ``threads``, so a worker waiting
 on the api keeps serving other requests.
+
+UV_TCP_SINGLE_ACCEPT: the workers share one listening socket, and libuv (under
+uvloop) accepts every pending connection in one go, so a burst of keep-alive
+connections could all land on one worker while the other idles (measured: all
+16 of wrk's connections on one of two workers in 3 of 12 runs, at a third of
+the throughput).  With it set, a worker takes one connection per wake-up and
+yields, and the connections spread over the workers (0 of 12).
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import math
 import os
 
 preload_app = True
+os.environ.setdefault("UV_TCP_SINGLE_ACCEPT", "1")  # read by libuv in each worker (inherits the environment)
 
 
 def cpu_limit(cgroup: str = "/sys/fs/cgroup") -> int:
