@@ -20,7 +20,7 @@ internal static partial class Extensions
                 .WithSetupHint($"set {IchrisbirchSettings.SectionName}:Local:PostgresBinDirectory to their folder, or {SetupScriptHint}")
                 .WithBackupCommands(settings.Database, Path.Combine(settings.DataRoot(), "backups"));
             var localDatabase = local.AddDatabase($"{name}-db", settings.Database);
-            return local.WithPostgresContract(local.Resource.PrimaryEndpoint, password, localDatabase.Resource.DatabaseName);
+            return local.WithPostgresContract(local.Resource.PrimaryEndpoint, password, localDatabase.Resource.DatabaseName, LocalServerPort);
         }
 
         // The image's data folder: PostgreSQL 18 moved it up one level (and keeps PGDATA in a subfolder itself).
@@ -52,7 +52,7 @@ internal static partial class Extensions
                     settings.RedisPort, persistent: settings.PersistentData, serverPath: settings.Local.RedisServerPath)
                 .WithSetupHint($"set {IchrisbirchSettings.SectionName}:Local:RedisServerPath, or {SetupScriptHint}");
             builder.FlushCacheAfterDatabaseRestore(local.Resource.PrimaryEndpoint, password);
-            return local.WithRedisContract(local.Resource.PrimaryEndpoint, password);
+            return local.WithRedisContract(local.Resource.PrimaryEndpoint, password, LocalServerPort);
         }
 
         var container = builder.AddRedis(name, settings.RedisPort, password)
@@ -65,6 +65,14 @@ internal static partial class Extensions
         else if (settings.PersistentData) container.WithDataVolume();
         return container.WithRedisContract(container.Resource.PrimaryEndpoint, password);
     }
+
+    /// <summary>
+    /// The port services use to reach a local server: its own (the endpoint's target port), not DCP's proxy in front of
+    /// it. Every cache hit is a Redis round trip, and the proxy hop cost the api a third of its throughput
+    /// (BENCHMARKS.md, "Production data path"). The proxied port stays for people and tools on the host. A container's
+    /// target port is inside the container, so containers keep the proxied port.
+    /// </summary>
+    private const EndpointProperty LocalServerPort = EndpointProperty.TargetPort;
 
     /// <summary>Publish is always Containers; Auto asks the container runtime once.</summary>
     private static InfrastructureMode ResolveInfrastructure(this IDistributedApplicationBuilder builder, IchrisbirchSettings settings)

@@ -83,23 +83,25 @@ internal static partial class Extensions
                 }
             });
 
-    private static IResourceBuilder<T> WithPostgresContract<T>(this IResourceBuilder<T> builder, EndpointReference endpoint, IResourceBuilder<ParameterResource> password, string database)
+    private static IResourceBuilder<T> WithPostgresContract<T>(this IResourceBuilder<T> builder, EndpointReference endpoint, IResourceBuilder<ParameterResource> password, string database,
+        EndpointProperty port = EndpointProperty.Port)
         where T : IResource
         => builder.WithServiceContract(env =>
         {
             env["POSTGRES_HOST"] = endpoint.Property(EndpointProperty.Host);
-            env["POSTGRES_PORT"] = endpoint.Property(EndpointProperty.Port);
+            env["POSTGRES_PORT"] = endpoint.Property(port);
             env["POSTGRES_DB"] = database;
             env["POSTGRES_USERNAME"] = "postgres";
             env["POSTGRES_PASSWORD"] = password.Resource;
         });
 
-    private static IResourceBuilder<T> WithRedisContract<T>(this IResourceBuilder<T> builder, EndpointReference endpoint, IResourceBuilder<ParameterResource> password)
+    private static IResourceBuilder<T> WithRedisContract<T>(this IResourceBuilder<T> builder, EndpointReference endpoint, IResourceBuilder<ParameterResource> password,
+        EndpointProperty port = EndpointProperty.Port)
         where T : IResource
         => builder.WithServiceContract(env =>
         {
             env["REDIS_HOST"] = endpoint.Property(EndpointProperty.Host);
-            env["REDIS_PORT"] = endpoint.Property(EndpointProperty.Port);
+            env["REDIS_PORT"] = endpoint.Property(port);
             env["REDIS_PASSWORD"] = password.Resource;
         });
 }

@@ -20,6 +20,9 @@ public class EnvironmentTests
     private static int? HostPort(IResource resource, string endpoint)
         => resource.Annotations.OfType<EndpointAnnotation>().Single(e => e.Name == endpoint).Port;
 
+    private static (IResource, EndpointProperty) Target(object value)
+        => Assert.IsType<EndpointReferenceExpression>(value) is var e ? (e.Endpoint.Resource, e.Property) : default;
+
     [Theory]
     [InlineData("Development", 8000, 5000, 5432, 6379, "ichrisbirch_dev", false)]
     [InlineData("Testing", 8001, 5001, 5434, 6380, "ichrisbirch_test", true)]
@@ -34,6 +37,11 @@ public class EnvironmentTests
         Assert.Equal(app, HostPort(R("app"), "http"));
         Assert.Equal(postgres, HostPort(R("postgres"), "tcp"));
         Assert.Equal(redis, HostPort(R("redis"), "tcp"));
+        // Services reach the local servers on their own ports, not through DCP's proxy (AppHost/Infrastructure.cs).
+        var apiEnvironment = await Models.EnvironmentAsync(R("api"));
+        Assert.Equal((R("postgres"), EndpointProperty.TargetPort), Target(apiEnvironment["POSTGRES_PORT"]));
+        Assert.Equal((R("redis"), EndpointProperty.TargetPort), Target(apiEnvironment["REDIS_PORT"]));
+        Assert.All([R("postgres"), R("redis")], r => Assert.NotNull(r.Annotations.OfType<EndpointAnnotation>().Single().TargetPort));
 
         var pg = Assert.IsType<LocalPostgresResource>(R("postgres"));
         Assert.Equal([database], pg.Databases.Values);

@@ -54,7 +54,7 @@ public static class LocalPostgresBuilderExtensions
         });
 
         return builder.AddResource(resource)
-            .WithEndpoint(port: port, name: "tcp", scheme: "tcp")
+            .WithLocalServerEndpoint(port)
             .WithArgs(context =>
             {
                 if (asPostgresUser)

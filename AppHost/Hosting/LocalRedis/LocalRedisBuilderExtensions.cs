@@ -48,7 +48,7 @@ public static class LocalRedisBuilderExtensions
         });
 
         return builder.AddResource(resource)
-            .WithEndpoint(port: port, name: "tcp", scheme: "tcp")
+            .WithLocalServerEndpoint(port)
             .WithArgs(context =>
             {
                 context.Args.Add(configFile);
