@@ -16,7 +16,7 @@ from time import sleep
 
 from ichbench.probes import free_port, http_call, http_ok, log, now, ports_free, wait_ports_free
 from ichbench.report import fmt, med, pct, report_lifecycle, summary_row, table
-from ichbench.runners import A_PORTS, REPO, Profile, RunA, RunB
+from ichbench.runners import A_PORTS, REPO, Profile, RunA, RunB, replay_env
 
 BENCH = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -201,12 +201,13 @@ def wrk_series(targets: dict[str, str], args) -> dict[str, list]:
     return res
 
 
-def start_minimal(args, api_launch, port: int) -> subprocess.Popen:
+def start_minimal(args, launches: dict, port: int) -> subprocess.Popen:
     """bench/minimal_api.py under the api's own server command, environment and directory; only app and port differ."""
+    api_launch = launches["api"]
     argv = [a.replace("ichrisbirch.wsgi_api:api", "minimal_api:api") for a in api_launch.replay_argv()]
     argv = [str(port) if a == str(A_PORTS["api"]) else re.sub(rf":{A_PORTS['api']}$", f":{port}", a) for a in argv]
     argv = [a for a in argv if a != "--reload"]
-    env = {**api_launch.env, "PYTHONPATH": BENCH}
+    env = {**replay_env(api_launch, launches), "PYTHONPATH": BENCH}
     log_file = open(os.path.join(args.work, "minimal.log"), "ab")
     return subprocess.Popen(argv, cwd=api_launch.cwd, env=env, stdout=log_file, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL, start_new_session=True)
@@ -262,7 +263,7 @@ def datapath_profile(args, profile: Profile) -> dict:
         else:
             http_call("GET", A_PORTS["api"], "/habits/")  # fills the cache (B's Redis is A's, restarted)
             port = free_port()
-            minimal = start_minimal(args, launches["api"], port)
+            minimal = start_minimal(args, launches, port)
             end = now() + 60
             while not http_ok(port) and now() < end and minimal.poll() is None:
                 sleep(0.1)

@@ -3,8 +3,9 @@
 B knows nothing of the AppHost's model: it reads, from /proc, what A's DCP started for each resource
 (command, arguments, environment, working directory, user) and starts exactly that, in the order A
 waited for (a resource starts once everything that was healthy before A spawned it is healthy). The one
-change: each server listens on the port where A's proxy listened (A_PORTS), because B has no proxy; the
-environments then point where they pointed in A. redis-server overwrites its argv and environment in
+change: each server listens on the port where A's proxy listened (A_PORTS), because B has no proxy, and a
+``*_PORT`` variable that named a server's own port in A (services reach local PostgreSQL and Redis directly)
+names that published port instead. redis-server overwrites its argv and environment in
 place, so its command is rebuilt from ``INFO server`` (executable, config file) with the AppHost's
 ``--port``.
 """
@@ -90,6 +91,13 @@ class Launch:
         if self.uid != os.geteuid():
             argv = ["setpriv", f"--reuid={self.uid}", f"--regid={self.gid}", "--init-groups", "--", *argv]
         return argv
+
+
+def replay_env(launch: Launch, launches: dict[str, Launch]) -> dict[str, str]:
+    """A's environment for B: a *_PORT that named a server's own port in A (services reach local PostgreSQL and
+    Redis there, not through the proxy) names the port that server listens on in B."""
+    moved = {str(next(iter(l.ports))): str(A_PORTS[n]) for n, l in launches.items() if n in A_PORTS and len(l.ports) == 1}
+    return {k: moved.get(v, v) if k.endswith("_PORT") else v for k, v in launch.env.items()}
 
 
 def probes(env_of: dict[str, dict[str, str]], secrets: dict[str, str]) -> dict:
@@ -241,7 +249,7 @@ class RunB:
 
     def spawn(self, name: str) -> None:
         launch = self.launches[name]
-        self.procs[name] = subprocess.Popen(launch.replay_argv(), cwd=launch.cwd, env=launch.env, stdout=self.log,
+        self.procs[name] = subprocess.Popen(launch.replay_argv(), cwd=launch.cwd, env=replay_env(launch, self.launches), stdout=self.log,
                                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
 
     def start(self, timeout=120.0) -> dict:
