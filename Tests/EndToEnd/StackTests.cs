@@ -48,6 +48,15 @@ public class StackTests(RunningStack running)
     }
 
     [Fact]
+    public async Task The_database_shows_running_under_postgres_once_it_exists()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await Stack.Notifications.WaitForResourceAsync("postgres-db", KnownResourceStates.Running, cts.Token);
+        Assert.True(Stack.Notifications.TryGetCurrentState("postgres-db", out var e));
+        Assert.NotNull(e.Snapshot.StartTimeStamp);
+    }
+
+    [Fact]
     public async Task Api_health_checks_postgres_and_redis_for_real()
     {
         var health = await Stack.Client("api").GetFromJsonAsync<JsonElement>("/health");

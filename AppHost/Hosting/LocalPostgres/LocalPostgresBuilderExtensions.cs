@@ -99,6 +99,12 @@ public static class LocalPostgresBuilderExtensions
                         e.Services.GetRequiredService<ResourceLoggerService>().GetLogger(r).LogInformation("Created database {Database}", database);
                     }
                 }
+                // The dashboard shows each database under its server: running once it exists (else its state stays "Unknown").
+                var notifications = e.Services.GetRequiredService<ResourceNotificationService>();
+                foreach (var child in e.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<LocalPostgresDatabaseResource>().Where(d => d.Parent == r))
+                {
+                    await notifications.PublishUpdateAsync(child, s => s with { State = KnownResourceStates.Running, StartTimeStamp = DateTime.UtcNow }).ConfigureAwait(false);
+                }
             });
     }
 
