@@ -193,6 +193,7 @@ public class PythonHostingRunTests(ITestOutputHelper output)
 
         // As an IDE does: every child debugpy announces (the reloader's server process among them) gets its own session.
         var children = new List<DapClient>();
+        var firstChild = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var stop = new CancellationTokenSource();
         var follow = Task.Run(async () =>
         {
@@ -207,10 +208,14 @@ public class PythonHostingRunTests(ITestOutputHelper output)
                 await child.SendAsync("attach", body);
                 await child.ReadUntilAsync(m => DapClient.Is(m, "event", "initialized"), Patience);
                 await child.SendAsync("configurationDone", new { });
+                firstChild.TrySetResult();
             }
         });
 
         Assert.Equal(LoopbackIndex.Body, await GetUntilOkAsync(app, "web")); // served by a debugged child
+        // The child may answer before this side has finished attaching to it (seen once in a full CI run): wait for the attach.
+        await Task.WhenAny(firstChild.Task, follow).WaitAsync(Patience);
+        if (follow.IsFaulted) await follow; // its error says why no child attached
         lock (children) Assert.NotEmpty(children);
         stop.Cancel();
         lock (children) children.ForEach(c => c.Dispose());
