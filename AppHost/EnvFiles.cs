@@ -61,7 +61,7 @@ internal static class EnvFiles
                 throw new SetupException($"{path}:{number}: expected KEY=VALUE (KEY of letters, digits and _). Fix or remove the line.");
             }
             var value = line[(eq + 1)..].Trim();
-            if (value.Length >= 2 && (value[0] == '"' || value[0] == '\'') )
+            if (value.Length >= 2 && (value[0] == '"' || value[0] == '\''))
             {
                 if (value[^1] != value[0]) throw new SetupException($"{path}:{number}: unterminated quote in the value of {key}. Fix or remove the line.");
                 value = value[1..^1];

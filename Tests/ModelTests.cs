@@ -1,8 +1,7 @@
 using Aspire.Hosting.ApplicationModel;
-using static Ichrisbirch.Tests.Support.Models;
 using Ichrisbirch.Tests.EndToEnd;
-
 using Microsoft.Extensions.DependencyInjection;
+using static Ichrisbirch.Tests.Support.Models;
 
 namespace Ichrisbirch.Tests;
 

@@ -20,6 +20,12 @@ f=0; for n in $(grep -oE '[0-9]+ (failed|errors?)' <<<"$summary" | grep -oE '^[0
 passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
 if [ "$py_status" -ne 0 ]; then status=1; [ "${f:-0}" -gt 0 ] || failed=$((failed + 1)); fi
 
+echo "== dotnet format --verify-no-changes"
+if ! dotnet format "$repo/Ichrisbirch.Aspire.sln" --verify-no-changes 2>&1 | tee "$logs/format.log"; then
+  echo "dotnet format: the C# above is not in the house style (.editorconfig); run: dotnet format Ichrisbirch.Aspire.sln"
+  status=1; failed=$((failed + 1))
+fi
+
 echo "== dotnet test"
 dotnet test "$repo/Ichrisbirch.Aspire.sln" --nologo 2>&1 | tee "$logs/dotnet.log"
 dn_status=${PIPESTATUS[0]}
