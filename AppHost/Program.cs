@@ -14,7 +14,8 @@ internal partial class Program
         var settings = builder.AddIchrisbirchSettings();
         builder.AddSupervisor(); // restarts what exits on its own, as each resource's restart policy says
 
-        var postgresPassword = builder.AddParameter("postgres-password", secret: true);
+        var postgresPassword = builder.AddParameter("postgres-password", secret: true); // the superuser's: the role step, backup and restore
+        var postgresAppPassword = builder.AddParameter("postgres-app-password", secret: true); // the services' role
         var redisPassword = builder.AddParameter("redis-password", secret: true);
         var apiSecretKey = builder.AddParameter("api-secret-key", secret: true);
         var flaskSecretKey = builder.AddParameter("flask-secret-key", secret: true);
@@ -22,6 +23,7 @@ internal partial class Program
 
         var postgres = builder.AddPostgresServer("postgres", postgresPassword, settings)
             .WithRestartPolicy(settings.RestartPolicy).WithResourceLimits(cpus: 1.0, memoryMiB: 1024);
+        var postgresInit = postgres.AddApplicationRole("postgres-init", "ichrisbirch_app", postgresAppPassword, settings); // one-shot, every start
         var redis = builder.AddRedisServer("redis", redisPassword, settings)
             .WithRestartPolicy(settings.RestartPolicy).WithResourceLimits(cpus: 0.5, memoryMiB: 256);
 
@@ -30,7 +32,7 @@ internal partial class Program
             .WithServer(settings.Api, settings.HostPorts)
             .WithRestartPolicy(settings.RestartPolicy).WithResourceLimits(cpus: 1.0, memoryMiB: 1024)
             .WithApiKeyAndContract(apiSecretKey)
-            .WithReference(postgres).WaitFor(postgres)
+            .WithReference(postgres).WaitForCompletion(postgresInit)
             .WithReference(redis).WaitFor(redis);
 
         var app = builder.AddFlaskApp("app", settings.ServicesDirectory, "ichrisbirch.wsgi_app:app")
@@ -45,7 +47,7 @@ internal partial class Program
             .WithSchedulerHealthAndInterval(settings)
             .WithServiceDefaults()
             .WithRestartPolicy(settings.RestartPolicy).WithResourceLimits(cpus: 1.0, memoryMiB: 1024)
-            .WithReference(postgres).WaitFor(postgres)
+            .WithReference(postgres).WaitForCompletion(postgresInit)
             .WithReference(api).WaitFor(api);
 
         if (settings.TestRunner) builder.AddTestRunner(settings, postgres, redis, api, app, scheduler);

@@ -83,16 +83,19 @@ internal static partial class Extensions
                 }
             });
 
-    private static IResourceBuilder<T> WithPostgresContract<T>(this IResourceBuilder<T> builder, EndpointReference endpoint, IResourceBuilder<ParameterResource> password, string database,
+    /// <summary>The server's contract: its address, the application database and the application role (never the superuser; see AddApplicationRole).</summary>
+    private static IResourceBuilder<T> WithPostgresContract<T>(this IResourceBuilder<T> builder, EndpointReference endpoint, string database,
         EndpointProperty port = EndpointProperty.Port)
         where T : IResource
         => builder.WithServiceContract(env =>
         {
+            var role = builder.Resource.Annotations.OfType<ApplicationRoleAnnotation>().LastOrDefault()
+                ?? throw new InvalidOperationException($"{builder.Resource.Name} has no application role for its clients: call AddApplicationRole on it.");
             env["POSTGRES_HOST"] = endpoint.Property(EndpointProperty.Host);
             env["POSTGRES_PORT"] = endpoint.Property(port);
             env["POSTGRES_DB"] = database;
-            env["POSTGRES_USERNAME"] = "postgres";
-            env["POSTGRES_PASSWORD"] = password.Resource;
+            env["POSTGRES_USERNAME"] = role.Role;
+            env["POSTGRES_PASSWORD"] = role.Password;
         });
 
     private static IResourceBuilder<T> WithRedisContract<T>(this IResourceBuilder<T> builder, EndpointReference endpoint, IResourceBuilder<ParameterResource> password,

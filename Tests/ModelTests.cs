@@ -26,11 +26,14 @@ public class ModelTests
         var model = await AppHostModelAsync("--environment", "Development", $"--Ichrisbirch:Infrastructure={mode}");
         var byName = model.Resources.ToDictionary(r => r.Name);
 
-        Assert.Equal(["postgres", "redis"], WaitsFor(byName["api"]));
+        Assert.Equal(["postgres-init", "redis"], WaitsFor(byName["api"]));
         Assert.Equal(["api"], WaitsFor(byName["app"]));
-        Assert.Equal(["api", "postgres"], WaitsFor(byName["scheduler"]));
+        Assert.Equal(["api", "postgres-init"], WaitsFor(byName["scheduler"]));
+        Assert.Equal(["postgres"], WaitsFor(byName["postgres-init"]));
         Assert.Empty(WaitsFor(byName["postgres"]));
-        Assert.All(byName.Values.SelectMany(r => r.Annotations.OfType<WaitAnnotation>()), w => Assert.Equal(WaitType.WaitUntilHealthy, w.WaitType));
+        // The services start once the role step has completed (it waits for postgres to be healthy); every other wait is on health.
+        Assert.All(byName.Values.SelectMany(r => r.Annotations.OfType<WaitAnnotation>()),
+            w => Assert.Equal(w.Resource.Name == "postgres-init" ? WaitType.WaitForCompletion : WaitType.WaitUntilHealthy, w.WaitType));
     }
 
     [Theory]
@@ -101,7 +104,8 @@ public class ModelTests
         Assert.Equal("ichrisbirch_dev", api["POSTGRES_DB"]);
         Assert.Equal("postgres", Assert.IsType<EndpointReferenceExpression>(api["POSTGRES_PORT"]).Endpoint.Resource.Name);
         Assert.Equal("redis", Assert.IsType<EndpointReferenceExpression>(api["REDIS_HOST"]).Endpoint.Resource.Name);
-        Assert.Equal("postgres-password", Assert.IsType<ParameterResource>(api["POSTGRES_PASSWORD"]).Name);
+        Assert.Equal("ichrisbirch_app", api["POSTGRES_USERNAME"]);
+        Assert.Equal("postgres-app-password", Assert.IsType<ParameterResource>(api["POSTGRES_PASSWORD"]).Name);
 
         var app = await EnvironmentAsync(local.Resources.Single(r => r.Name == "app"));
         Assert.Equal("api", Assert.IsType<EndpointReferenceExpression>(app["FASTAPI_PORT"]).Endpoint.Resource.Name);
@@ -132,6 +136,12 @@ public class ModelTests
         Assert.Superset(new HashSet<string> { "FLASK_SECRET_KEY", "API_SECRET_KEY", "FASTAPI_HOST" }, env["app"]);
         Assert.DoesNotContain(env["app"], k => k.StartsWith("POSTGRES_", StringComparison.Ordinal) || k.StartsWith("REDIS_", StringComparison.Ordinal));
         Assert.Contains("POSTGRES_PASSWORD", env["scheduler"]);
+        // The superuser's password goes to the role step alone (and to backup and restore, in the AppHost).
+        foreach (var resource in model.Resources.Where(r => r is IResourceWithEnvironment && r.Name != "postgres"))
+        {
+            var values = (await EnvironmentAsync(resource)).Values;
+            Assert.Equal(resource.Name == "postgres-init", values.OfType<ParameterResource>().Any(p => p.Name == "postgres-password"));
+        }
         Assert.DoesNotContain(env["scheduler"], k => k.StartsWith("REDIS_", StringComparison.Ordinal));
     }
 

@@ -31,6 +31,7 @@ internal static class ComposePublisher
         };
         var parameters = new SortedDictionary<string, ParameterResource>(baseTranslation.Parameters, StringComparer.Ordinal);
         var contexts = new SortedDictionary<string, string>(baseTranslation.BuildContexts, StringComparer.Ordinal);
+        var deploymentFiles = new SortedDictionary<string, string>(baseTranslation.Files, StringComparer.Ordinal);
         foreach (var (environmentName, fileName) in environment.Overrides)
         {
             var translation = await TranslateAsync(environment, environmentName, cancellationToken).ConfigureAwait(false);
@@ -38,6 +39,7 @@ internal static class ComposePublisher
             files.Add((fileName, ComposeTemplates.OverrideHeader(environmentName, fileName) + difference.ToYaml()));
             foreach (var (name, parameter) in translation.Parameters) parameters.TryAdd(name, parameter);
             foreach (var (folder, path) in translation.BuildContexts) contexts.TryAdd(folder, path);
+            foreach (var (bundlePath, path) in translation.Files) deploymentFiles.TryAdd(bundlePath, path);
         }
 
         Directory.CreateDirectory(output);
@@ -49,6 +51,7 @@ internal static class ComposePublisher
             BundleWriter.Write(output, ComposeIngress.HttpsConfigPath, NginxConfig.Render(baseTranslation.Routes, https: true));
             BundleWriter.Write(output, ComposeIngress.NoCertificatePath, "");
         }
+        foreach (var (bundlePath, source) in deploymentFiles) BundleWriter.Write(output, bundlePath, File.ReadAllText(source));
         foreach (var (folder, source) in contexts)
         {
             BundleWriter.CopyBuildContext(source, Path.Combine(output, folder));

@@ -15,3 +15,12 @@ public sealed record HealthCheckCommandAnnotation(IReadOnlyList<string> Command,
 /// <param name="SourceDirectory">The folder on the developer's machine: a build context of the model.</param>
 /// <param name="Target">Path inside the container (the image's working directory).</param>
 public sealed record LiveSourceAnnotation(string SourceDirectory, string Target) : IResourceAnnotation;
+
+/// <summary>
+/// A file of the AppHost's source tree shipped with the deployment and mounted read-only into the resource's
+/// container at <paramref name="Target"/> (compose: a copy in the bundle, bind-mounted; Kubernetes: a ConfigMap key,
+/// mounted with subPath). Run mode mounts the file itself.
+/// </summary>
+/// <param name="SourcePath">The file on the publishing machine.</param>
+/// <param name="Target">The file's path inside the container.</param>
+public sealed record DeploymentFileAnnotation(string SourcePath, string Target) : IResourceAnnotation;

@@ -89,17 +89,14 @@ internal static class KubernetesContainers
 
     /// <summary>
     /// One init container per resource waited for: it polls the dependency's Service port, which answers only
-    /// once a pod behind it is ready (a Service routes to ready pods alone).
+    /// once a pod behind it is ready (a Service routes to ready pods alone). Waits for completion are the
+    /// translator's (the run-once resource itself becomes an init container).
     /// </summary>
     public static List<V1Container> Waits(IResource resource, IReadOnlySet<string> published, string image, long uid)
     {
         var waits = new List<V1Container>();
-        foreach (var wait in resource.Annotations.OfType<WaitAnnotation>().Where(w => published.Contains(w.Resource.Name)))
+        foreach (var wait in resource.Annotations.OfType<WaitAnnotation>().Where(w => published.Contains(w.Resource.Name) && w.WaitType != WaitType.WaitForCompletion))
         {
-            if (wait.WaitType == WaitType.WaitForCompletion)
-            {
-                throw new ComposePublishException($"{resource.Name} waits for {wait.Resource.Name} to complete, which Kubernetes cannot express; wait for it to be healthy instead.");
-            }
             var endpoint = wait.Resource.Annotations.OfType<EndpointAnnotation>().FirstOrDefault()
                 ?? throw new ComposePublishException($"{resource.Name} waits for {wait.Resource.Name}, which has no endpoint to poll; give it an endpoint or drop the wait.");
             var target = $"{wait.Resource.Name} {KubernetesValues.TargetPort(wait.Resource, endpoint.Name).ToString(CultureInfo.InvariantCulture)}";

@@ -15,7 +15,9 @@ internal sealed record KubernetesTranslation(SortedDictionary<string, IKubernete
 /// <summary>
 /// The one translation of a model into Kubernetes objects, the same for every environment: a workload per
 /// published resource with exactly its environment (each variable a ConfigMap or Secret key reference), its
-/// Service, probes from its health check, limits, a non-root context and init containers for its waits.
+/// Service, probes from its health check, limits, a non-root context and init containers for its waits. A run-once
+/// resource that others wait to complete runs as an init container of each of them (after its own waits), not as a
+/// Job of its own: a pod cannot wait for another workload's completion.
 /// </summary>
 internal static class KubernetesTranslator
 {
@@ -26,6 +28,7 @@ internal static class KubernetesTranslator
         var images = new SortedDictionary<string, string>(StringComparer.Ordinal);
         var resources = published.Model.Resources.Where(Publishes).ToList();
         var names = resources.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
+        var pods = new Dictionary<string, V1PodSpec>(StringComparer.Ordinal);
 
         foreach (var resource in resources)
         {
@@ -56,8 +59,21 @@ internal static class KubernetesTranslator
             container.SecurityContext = KubernetesContainers.Security(uid);
 
             var (mounts, volumes, claims) = Volumes(resource);
+            AddDeploymentFiles(resource, mounts, volumes, objects);
             container.VolumeMounts = mounts.Count > 0 ? mounts : null;
             var waits = KubernetesContainers.Waits(resource, names, environment.WaitImage, uid);
+            foreach (var completion in resource.Annotations.OfType<WaitAnnotation>().Where(w => w.WaitType == WaitType.WaitForCompletion && names.Contains(w.Resource.Name)))
+            {
+                if (completion.Resource.GetRestartPolicy() == RestartPolicy.Always)
+                {
+                    throw new ComposePublishException($"{resource.Name} waits for {completion.Resource.Name} to complete, but it runs until stopped (restart policy Always); wait for it to be healthy instead.");
+                }
+                var first = pods.GetValueOrDefault(completion.Resource.Name) ?? throw new ComposePublishException(
+                    $"{resource.Name} waits for {completion.Resource.Name} to complete, which the model adds after it; add {completion.Resource.Name} first.");
+                waits.AddRange((first.InitContainers ?? []).Concat(first.Containers).Where(c => waits.All(w => w.Name != c.Name)));
+                volumes.AddRange((first.Volumes ?? []).Where(v => volumes.All(w => w.Name != v.Name)));
+                objects.Remove($"{completion.Resource.Name}-job.yaml");
+            }
             var pod = new V1PodSpec
             {
                 Containers = [container],
@@ -66,6 +82,7 @@ internal static class KubernetesTranslator
                 SecurityContext = KubernetesContainers.PodSecurity(uid),
                 TerminationGracePeriodSeconds = resource.Annotations.OfType<GracefulStopAnnotation>().LastOrDefault() is { } stop ? (long)stop.GracePeriod.TotalSeconds : null,
             };
+            pods[resource.Name] = pod;
             var scaling = isBase && environment.Autoscaled.TryGetValue(resource.Name, out var s) ? s : null;
             var workload = KubernetesWorkloads.Workload(resource, pod, claims, scaling);
             objects[$"{resource.Name}-{workload.Kind.ToLowerInvariant()}.yaml"] = workload;
@@ -106,6 +123,27 @@ internal static class KubernetesTranslator
             : throw new ComposePublishException($"{resource.Name}: which numeric non-root user does image {image.Image} run as? Call WithImageUser(\"{image.Image}\", uid) on the Kubernetes environment.");
         var reference = $"{(string.IsNullOrEmpty(image.Registry) ? "" : image.Registry + "/")}{image.Image}{(image.SHA256 is { } sha ? "@sha256:" + sha : ":" + image.Tag)}";
         return (reference, uid);
+    }
+
+    /// <summary>
+    /// Each deployment file as a ConfigMap of its own (named after the file, its one key the file name), shared by every
+    /// resource that mounts it, mounted read-only at its target by subPath.
+    /// </summary>
+    private static void AddDeploymentFiles(IResource resource, List<V1VolumeMount> mounts, List<V1Volume> volumes, SortedDictionary<string, IKubernetesObject<V1ObjectMeta>> objects)
+    {
+        foreach (var file in resource.Annotations.OfType<DeploymentFileAnnotation>())
+        {
+            var key = Path.GetFileName(file.SourcePath);
+            var name = key.Replace('.', '-').Replace('_', '-').ToLowerInvariant();
+            var content = File.ReadAllText(file.SourcePath).ReplaceLineEndings("\n");
+            if (objects.TryGetValue($"{name}-configmap.yaml", out var existing) && ((V1ConfigMap)existing).Data[key] != content)
+            {
+                throw new ComposePublishException($"{resource.Name}: two different deployment files are named {key}; give them different names.");
+            }
+            objects[$"{name}-configmap.yaml"] = KubernetesWorkloads.Typed(new V1ConfigMap { Data = new Dictionary<string, string> { [key] = content } }, "v1", "ConfigMap", name);
+            if (volumes.All(v => v.Name != name)) volumes.Add(new V1Volume { Name = name, ConfigMap = new V1ConfigMapVolumeSource { Name = name } });
+            mounts.Add(new V1VolumeMount { Name = name, MountPath = file.Target, SubPath = key, ReadOnlyProperty = true });
+        }
     }
 
     /// <summary>Named volumes become claims (1Gi, ReadWriteOnce), scratch volumes memory-backed emptyDirs; bind mounts (live source included) are not published.</summary>

@@ -29,7 +29,7 @@ internal static class KubernetesWorkloads
         var selector = new V1LabelSelector { MatchLabels = Labels(resource.Name) };
         switch (resource.GetRestartPolicy())
         {
-            case RestartPolicy.Always when claims.Count > 0 || pod.Volumes?.Count > 0:
+            case RestartPolicy.Always when claims.Count > 0 || pod.Volumes?.Any(v => v.ConfigMap is null) == true: // files from ConfigMaps hold no state
                 pod.RestartPolicy = "Always";
                 return Typed(new V1StatefulSet
                 {
