@@ -3,7 +3,7 @@ using Aspire.Hosting.ApplicationModel;
 namespace Ichrisbirch.AppHost;
 
 /// <summary>The services' least-privilege database role, made and kept by one script in every mode and target.</summary>
-internal static partial class Extensions
+internal static class ApplicationRole
 {
     /// <summary>The idempotent script that creates or updates the role and hands it the database (AppHost/Postgres/app-role.sql).</summary>
     private static readonly string[] ApplicationRoleScript = ["Postgres", "app-role.sql"];
@@ -30,7 +30,7 @@ internal static partial class Extensions
             var psql = local.BinDirectory is { } bin ? Path.Combine(bin, "psql") : "psql";
             return builder.AddExecutable(name, psql, builder.AppHostDirectory, [.. PsqlArguments(script)])
                 .WithEnvironment("PGHOST", endpoint.Property(EndpointProperty.Host))
-                .WithEnvironment("PGPORT", endpoint.Property(LocalServerPort))
+                .WithEnvironment("PGPORT", endpoint.Property(Infrastructure.LocalServerPort))
                 .WithRoleStep(postgres, local.PasswordParameter, role, password, settings.Database);
         }
 
