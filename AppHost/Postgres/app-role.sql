@@ -17,7 +17,7 @@
 \endif
 SELECT :'app_user' = '' OR :'app_password' = '' AS app_role_unset \gset
 \if :app_role_unset
-DO $$ BEGIN RAISE EXCEPTION 'app-role.sql: set POSTGRES_APP_USER and POSTGRES_APP_PASSWORD (the application role and its password)'; END $$;
+DO $$ BEGIN RAISE EXCEPTION 'app-role.sql: POSTGRES_APP_USER or POSTGRES_APP_PASSWORD is empty: give the application role a password (AppHost parameter postgres-app-password; POSTGRES_APP_PASSWORD in .env or secrets.env)'; END $$;
 \endif
 
 BEGIN;

@@ -77,6 +77,27 @@ public class DatabaseRoleTests
         Assert.Equal(0, init!.Snapshot.ExitCode);
     }
 
+    [Fact]
+    public async Task The_role_script_given_an_empty_password_fails_with_a_line_naming_the_parameter_and_changes_nothing()
+    {
+        // The AppHost and compose refuse an empty secret before anything runs; a Kubernetes Secret passes it through.
+        await using var stack = await Stack.StartAsync("--Ichrisbirch:TestRunner=false");
+        await stack.WaitHealthyAsync(["postgres", "api"]);
+        var superuser = new NpgsqlConnectionStringBuilder(await stack.App.GetConnectionStringAsync("postgres"));
+        var psql = Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin", "psql")).First(File.Exists);
+        var (exitCode, output) = await Processes.RunAsync(psql, ["--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--file", Path.Combine(Repository.Root, "AppHost", "Postgres", "app-role.sql")],
+            environment: new Dictionary<string, string>
+            {
+                ["PGHOST"] = superuser.Host!, ["PGPORT"] = superuser.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["PGUSER"] = superuser.Username!, ["PGPASSWORD"] = superuser.Password!, ["PGDATABASE"] = "ichrisbirch_test",
+                ["POSTGRES_APP_USER"] = Role, ["POSTGRES_APP_PASSWORD"] = "",
+            });
+        Assert.Equal(3, exitCode);
+        Assert.Contains("POSTGRES_APP_USER or POSTGRES_APP_PASSWORD is empty: give the application role a password (AppHost parameter postgres-app-password", output, StringComparison.Ordinal);
+        await using var api = await OpenAsync(ApiEnvironment(stack)); // the role's password is unchanged
+        Assert.Equal([Role], await ColumnAsync(api, "SELECT current_user::text"));
+    }
+
     private static HttpClient ApiClient(Stack stack)
     {
         var client = stack.Client("api");

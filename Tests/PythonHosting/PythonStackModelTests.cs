@@ -29,9 +29,9 @@ public class PythonStackModelTests
         Assert.Contains("--no-deps", installer.Annotations.OfType<CommandLineArgsCallbackAnnotation>().Any() ? await Models.ArgTextAsync(installer) : []);
         string[] Waits(string name) => [.. model.Resources.Single(r => r.Name == name).Annotations.OfType<WaitAnnotation>()
             .Select(w => $"{w.Resource.Name}:{w.WaitType}").Order()];
-        Assert.Equal(["api-installer:WaitForCompletion", "postgres:WaitUntilHealthy", "redis:WaitUntilHealthy"], Waits("api"));
+        Assert.Equal(["api-installer:WaitForCompletion", "postgres-init:WaitForCompletion", "redis:WaitUntilHealthy"], Waits("api"));
         Assert.Equal(["api-installer:WaitForCompletion", "api:WaitUntilHealthy"], Waits("app"));
-        Assert.Equal(["api-installer:WaitForCompletion", "api:WaitUntilHealthy", "postgres:WaitUntilHealthy"], Waits("scheduler"));
+        Assert.Equal(["api-installer:WaitForCompletion", "api:WaitUntilHealthy", "postgres-init:WaitForCompletion"], Waits("scheduler"));
         Assert.Contains("api-installer:WaitForCompletion", Waits("test-runner"));
     }
 }
