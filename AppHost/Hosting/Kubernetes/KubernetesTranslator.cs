@@ -32,17 +32,16 @@ internal static class KubernetesTranslator
             var (image, uid) = Image(resource, environment, images);
             var container = new V1Container { Name = resource.Name, Image = image };
             if (resource is ContainerResource { Entrypoint: { Length: > 0 } entrypoint }) container.Command = [entrypoint];
+            var variables = new Dictionary<string, object>();
+            var envContext = new EnvironmentCallbackContext(published.Execution, resource, variables, cancellationToken);
+            foreach (var callback in resource.Annotations.OfType<EnvironmentCallbackAnnotation>()) await callback.Callback(envContext).ConfigureAwait(false);
             if (resource.TryGetAnnotationsOfType<CommandLineArgsCallbackAnnotation>(out var argCallbacks))
             {
                 var args = new List<object>();
                 var argsContext = new CommandLineArgsCallbackContext(args, resource, cancellationToken) { ExecutionContext = published.Execution };
                 foreach (var callback in argCallbacks) await callback.Callback(argsContext).ConfigureAwait(false);
-                container.Args = args.Count > 0 ? args.Select(a => values.Literal(resource.Name, a)).ToList() : null;
+                container.Args = args.Count > 0 ? args.Select(a => values.Argument(resource.Name, a, variables)).ToList() : null;
             }
-
-            var variables = new Dictionary<string, object>();
-            var envContext = new EnvironmentCallbackContext(published.Execution, resource, variables, cancellationToken);
-            foreach (var callback in resource.Annotations.OfType<EnvironmentCallbackAnnotation>()) await callback.Callback(envContext).ConfigureAwait(false);
             var data = new SortedDictionary<string, string>(StringComparer.Ordinal);
             container.Env = variables.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => values.Variable(resource.Name, v.Key, v.Value, data)).ToList();
             if (data.Count > 0) objects[$"{resource.Name}-configmap.yaml"] = KubernetesWorkloads.ConfigMap(resource.Name, data);

@@ -30,6 +30,20 @@ internal sealed partial class KubernetesValues
         return formatted.Replace("$$", "$", StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A command-line argument: a literal, or a whole parameter that is also one of the container's variables, written
+    /// <c>$(NAME)</c> so that the kubelet expands it from that (Secret-backed) variable.
+    /// </summary>
+    public string Argument(string resource, object? value, IReadOnlyDictionary<string, object> variables)
+    {
+        if (value is Aspire.Hosting.ApplicationModel.ParameterResource parameter
+            && variables.Where(v => ReferenceEquals(v.Value, parameter)).Select(v => v.Key).Order(StringComparer.Ordinal).FirstOrDefault() is { } name)
+        {
+            return $"$({name})";
+        }
+        return Literal(resource, value);
+    }
+
     /// <summary>The variable as a reference: to the Secret for a parameter, else to the resource's ConfigMap (whose data gets the literal).</summary>
     public V1EnvVar Variable(string resource, string name, object? value, IDictionary<string, string> configData)
     {
