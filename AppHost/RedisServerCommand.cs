@@ -4,7 +4,7 @@ using Aspire.Hosting.ApplicationModel;
 namespace Ichrisbirch.AppHost;
 
 /// <summary>How the Redis container starts: the image's own entrypoint, a bounded cache, the password kept off redis-cli's command line.</summary>
-internal static partial class Extensions
+internal static class RedisServerCommand
 {
     /// <summary>The share of the container's memory limit Redis may fill before it evicts (the rest: its own overhead, forks for snapshots).</summary>
     private const double RedisMaxMemoryShare = 0.75;

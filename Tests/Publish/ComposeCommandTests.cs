@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Ichrisbirch.AppHost.Compose;
+using Ichrisbirch.Hosting.Compose;
 
 namespace Ichrisbirch.Tests.Publish;
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using Aspire.Hosting.ApplicationModel;
 
-namespace Ichrisbirch.AppHost.Compose;
+namespace Ichrisbirch.Hosting.Compose;
 
 /// <summary>A path prefix nginx proxies to a service's port.</summary>
 internal sealed record NginxRoute(string PathPrefix, string Service, int Port);

@@ -1,4 +1,4 @@
-namespace Ichrisbirch.AppHost.Compose;
+namespace Ichrisbirch.Hosting.Compose;
 
 /// <summary>
 /// The entry's start script (<c>nginx/start.sh</c>, run by <c>/bin/sh</c> in the nginx image): picks the configuration
