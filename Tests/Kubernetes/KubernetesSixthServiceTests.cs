@@ -1,4 +1,4 @@
-using Ichrisbirch.Hosting.Compose;
+using Ichrisbirch.Hosting.Publishing;
 using Ichrisbirch.Tests.Publish;
 
 namespace Ichrisbirch.Tests.Kubernetes;
@@ -64,7 +64,7 @@ public class KubernetesSixthServiceTests
             Program.Ichrisbirch(builder);
             builder.AddContainer("cache", "library/memcached", "1.6");
         }
-        var error = await Assert.ThrowsAsync<ComposePublishException>(() => Manifests.WriteAsync(WithCache));
+        var error = await Assert.ThrowsAsync<PublishException>(() => Manifests.WriteAsync(WithCache));
         Assert.Equal("cache: which numeric non-root user does image library/memcached run as? Call WithImageUser(\"library/memcached\", uid) on the Kubernetes environment.", error.Message);
     }
 }

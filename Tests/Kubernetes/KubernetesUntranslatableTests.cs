@@ -1,4 +1,4 @@
-using Ichrisbirch.Hosting.Compose;
+using Ichrisbirch.Hosting.Publishing;
 
 namespace Ichrisbirch.Tests.Kubernetes;
 
@@ -29,7 +29,7 @@ public class KubernetesUntranslatableTests
 
     public static TheoryData<string, string> Untranslatable => new()
     {
-        { "executable", "tool is a ExecutableResource, which Kubernetes cannot run: publish it as a container (PublishAsDockerFile / WithDockerfile), or mark it run-only with ExcludeFromManifest()." },
+        { "executable", "tool is a ExecutableResource, which cannot be published: publish it as a container (PublishAsDockerFile / WithDockerfile), or mark it run-only with ExcludeFromManifest()." },
         { "bind", "web: bind mount /srv/data -> /data is a path of the publishing machine; use a named volume." },
         { "completion", "waiter waits for postgres to complete, which Kubernetes cannot express; wait for it to be healthy instead." },
         { "argument", "argy: a parameter inside an argument or a longer value has no Kubernetes equivalent; pass it as an environment variable of its own." },
@@ -39,7 +39,7 @@ public class KubernetesUntranslatableTests
     [MemberData(nameof(Untranslatable))]
     public async Task A_model_kubernetes_cannot_express_stops_the_publish_with_one_line_naming_the_fix(string extra, string message)
     {
-        var error = await Assert.ThrowsAsync<ComposePublishException>(() => Manifests.WriteAsync(builder => With(builder, extra)));
+        var error = await Assert.ThrowsAsync<PublishException>(() => Manifests.WriteAsync(builder => With(builder, extra)));
         Assert.Equal(message, error.Message);
     }
 }

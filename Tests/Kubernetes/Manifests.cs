@@ -1,5 +1,5 @@
-using Ichrisbirch.Hosting.Compose;
 using Ichrisbirch.Hosting.Kubernetes;
+using Ichrisbirch.Hosting.Publishing;
 using Ichrisbirch.Tests.Publish;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
@@ -77,7 +77,8 @@ public static class Manifests
     public static async Task<string> WriteAsync(Action<IDistributedApplicationBuilder> topology, string? output = null)
     {
         var appHost = Path.Combine(Publisher.RepoRoot, "AppHost");
-        var configured = PublishedModels.Build(topology, appHost, "Production").Model.Resources.OfType<KustomizeBundleResource>().Single();
+        var models = new PublishedModels(topology, appHost);
+        var configured = (await models.GetAsync("Production")).Model.Resources.OfType<KustomizeBundleResource>().Single();
         var environment = new KustomizeBundleResource(configured.Name, topology, appHost);
         foreach (var overlay in configured.Overlays) environment.Overlays.Add(overlay);
         foreach (var route in configured.Routes) environment.Routes.Add(route);
@@ -86,7 +87,7 @@ public static class Manifests
         output ??= System.IO.Directory.CreateTempSubdirectory("k8s-model-").FullName;
         try
         {
-            await KubernetesPublisher.WriteAsync(environment, output, CancellationToken.None);
+            await KubernetesPublisher.WriteAsync(environment, models, output, CancellationToken.None);
         }
         catch
         {

@@ -1,6 +1,7 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Ichrisbirch.Hosting.Compose;
+using Ichrisbirch.Hosting.Publishing;
 
 namespace Ichrisbirch.Tests.Publish;
 
@@ -70,10 +71,10 @@ public class ModelTranslationTests
 
     public static TheoryData<string, string> Untranslatable => new()
     {
-        { "dotnet", "dotnet is a .NET project, which compose cannot run: publish it as a container (PublishAsDockerFile / WithDockerfile), or mark it run-only with ExcludeFromManifest()." },
+        { "dotnet", "dotnet is a .NET project, which cannot be published: publish it as a container (PublishAsDockerFile / WithDockerfile), or mark it run-only with ExcludeFromManifest()." },
         { "bind", "web: bind mount /srv/data -> /data is a path of the publishing machine; use a named volume, or WithLiveSource(...) for a development source mount." },
-        { "no-target-port", "web: endpoint 'http' has no target port, so compose cannot know where the container listens; give it targetPort: in WithEndpoint/WithHttpEndpoint." },
-        { "executable", "tool is a ExecutableResource, which compose cannot run: publish it as a container (PublishAsDockerFile / WithDockerfile), or mark it run-only with ExcludeFromManifest()." },
+        { "no-target-port", "web: endpoint 'http' has no target port, so no publisher can know where the container listens; give it targetPort: in WithEndpoint/WithHttpEndpoint." },
+        { "executable", "tool is a ExecutableResource, which cannot be published: publish it as a container (PublishAsDockerFile / WithDockerfile), or mark it run-only with ExcludeFromManifest()." },
     };
 
     [Theory]
@@ -92,7 +93,7 @@ public class ModelTranslationTests
             };
         }
 
-        var ex = await Assert.ThrowsAsync<ComposePublishException>(() => PublishAsync(Topology));
+        var ex = await Assert.ThrowsAsync<PublishException>(() => PublishAsync(Topology));
         Assert.Equal(expected, ex.Message);
         Assert.DoesNotContain('\n', ex.Message);
     }
@@ -165,7 +166,7 @@ public class ModelTranslationTests
         var production = new ComposeFile { Services = { ["web"] = new Service { Image = "nginx:1.27", Environment = new() { ["A"] = "1", ["B"] = "2" } } } };
         var development = new ComposeFile { Services = { ["web"] = new Service { Image = "nginx:1.27", Environment = new() { ["A"] = "3" } } } };
 
-        var ex = Assert.Throws<ComposePublishException>(() => OverrideDifference.Compute(production, development, "Production", "Development"));
+        var ex = Assert.Throws<PublishException>(() => OverrideDifference.Compute(production, development, "Production", "Development"));
         Assert.Equal("Development: service web would need environment 'B' of Production deleted, which a compose override cannot do; " +
                      "give web the same environment 'B' in Development, or move it out of Production.", ex.Message);
 
