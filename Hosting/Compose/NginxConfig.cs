@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Aspire.Hosting.ApplicationModel;
+using Ichrisbirch.Hosting.Publishing;
 
 namespace Ichrisbirch.Hosting.Compose;
 
@@ -45,7 +46,7 @@ internal static class NginxConfig
         foreach (var limit in options.RateLimits)
         {
             var route = ordered.FirstOrDefault(r => limit.Path.StartsWith(r.PathPrefix, StringComparison.Ordinal))
-                ?? throw new ComposePublishException($"Ingress rate limit on {limit.Path}: no ingress route serves it; add WithIngress for a prefix of it, or remove the limit.");
+                ?? throw new PublishException($"Ingress rate limit on {limit.Path}: no ingress route serves it; add WithIngress for a prefix of it, or remove the limit.");
             locations.Add(Location($"location = {limit.Path}", route, new Directive("limit_req", $"zone={Zone(limit)}", $"burst={limit.Burst}", "nodelay")));
         }
         locations.AddRange(ordered.Select(route => Location($"location {route.PathPrefix}", route)));
