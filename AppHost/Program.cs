@@ -46,7 +46,7 @@ internal partial class Program
             .WithServiceDefaults()
             .WithRestartPolicy(settings.RestartPolicy).WithResourceLimits(cpus: 1.0, memoryMiB: 1024)
             .WithReference(postgres).WaitFor(postgres)
-            .WithReference(api).WaitFor(api);
+            .WaitFor(api); // after the api, but without its address or key: the scheduler reads neither
 
         if (settings.TestRunner) builder.AddTestRunner(settings, postgres, redis, api, app, scheduler);
 

@@ -111,7 +111,7 @@ public class ModelTests
         Assert.DoesNotContain("APP_ADMIN_PASSWORD", api.Keys); // the app's alone
 
         var scheduler = await EnvironmentAsync(local.Resources.Single(r => r.Name == "scheduler"));
-        Assert.Superset(new HashSet<string> { "POSTGRES_HOST", "POSTGRES_PASSWORD", "SCHEDULER_HEALTH_HOST", "SCHEDULER_HEALTH_PORT", "FASTAPI_PORT" }, scheduler.Keys.ToHashSet());
+        Assert.Superset(new HashSet<string> { "POSTGRES_HOST", "POSTGRES_PASSWORD", "SCHEDULER_HEALTH_HOST", "SCHEDULER_HEALTH_PORT" }, scheduler.Keys.ToHashSet());
         Assert.DoesNotContain("APP_ADMIN_PASSWORD", scheduler.Keys);
     }
 
@@ -132,7 +132,7 @@ public class ModelTests
         Assert.Superset(new HashSet<string> { "FLASK_SECRET_KEY", "API_SECRET_KEY", "FASTAPI_HOST" }, env["app"]);
         Assert.DoesNotContain(env["app"], k => k.StartsWith("POSTGRES_", StringComparison.Ordinal) || k.StartsWith("REDIS_", StringComparison.Ordinal));
         Assert.Contains("POSTGRES_PASSWORD", env["scheduler"]);
-        Assert.DoesNotContain(env["scheduler"], k => k.StartsWith("REDIS_", StringComparison.Ordinal));
+        Assert.DoesNotContain(env["scheduler"], k => k.StartsWith("REDIS_", StringComparison.Ordinal) || k.StartsWith("FASTAPI_", StringComparison.Ordinal) || k == "API_SECRET_KEY");
     }
 
     [Theory]

@@ -100,7 +100,7 @@ public class ComposeBundleTests(PublishedBundle bundle) : IClassFixture<Publishe
         string[] api = ["API_SECRET_KEY", "FASTAPI_HOST", "FASTAPI_PORT", "FASTAPI_PROTOCOL"];
         Assert.Equal(Sorted([.. common, .. postgres, "API_SECRET_KEY", "REDIS_HOST", "REDIS_PASSWORD", "REDIS_PORT"]), Keys("api"));
         Assert.Equal(Sorted([.. common, .. api, "APP_ADMIN_PASSWORD", "FLASK_SECRET_KEY"]), Keys("app")); // the public-facing app holds no database or cache password
-        Assert.Equal(Sorted([.. common, .. api, .. postgres, "SCHEDULER_HEALTH_HOST", "SCHEDULER_HEALTH_PORT"]), Keys("scheduler"));
+        Assert.Equal(Sorted([.. common, .. postgres, "SCHEDULER_HEALTH_HOST", "SCHEDULER_HEALTH_PORT"]), Keys("scheduler")); // waits for the api, never calls it
 
         var env = bundle.Services.Map("api", "environment");
         Assert.Equal(("production", "postgres", "5432", "ichrisbirch", "redis"),
