@@ -31,7 +31,7 @@ internal partial class Program
             .WithRestartPolicy(settings.RestartPolicy).WithResourceLimits(cpus: 1.0, memoryMiB: 1024)
             .WithApiKeyAndContract(apiSecretKey)
             .WithReference(postgres).WaitFor(postgres)
-            .WithReference(redis).WaitFor(redis);
+            .WithReference(redis).WaitForStart(redis); // serves without Redis (degraded): waits for its start, not its health
 
         var app = builder.AddFlaskApp("app", settings.ServicesDirectory, "ichrisbirch.wsgi_app:app")
             .WithServiceDefaults()
@@ -39,14 +39,14 @@ internal partial class Program
             .WithRestartPolicy(settings.RestartPolicy).WithResourceLimits(cpus: 1.0, memoryMiB: 1024)
             .WithFlaskKeyAndContract(flaskSecretKey)
             .WithWritesBehindSignIn(appAdminPassword)
-            .WithReference(api).WaitFor(api);
+            .WithReference(api).WaitForServing(api); // healthy or degraded
 
         var scheduler = builder.AddPythonModule("scheduler", settings.ServicesDirectory, "ichrisbirch.wsgi_scheduler")
             .WithSchedulerHealthAndInterval(settings)
             .WithServiceDefaults()
             .WithRestartPolicy(settings.RestartPolicy).WithResourceLimits(cpus: 1.0, memoryMiB: 1024)
             .WithReference(postgres).WaitFor(postgres)
-            .WaitFor(api); // after the api, but without its address or key: the scheduler reads neither
+            .WaitForServing(api); // after the api, without its address or key: the scheduler reads neither
 
         if (settings.TestRunner) builder.AddTestRunner(settings, postgres, redis, api, app, scheduler);
 

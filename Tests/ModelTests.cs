@@ -16,21 +16,21 @@ public class ModelTests
     ];
 
     private static IEnumerable<string> WaitsFor(IResource resource)
-        => resource.Annotations.OfType<WaitAnnotation>().Select(w => w.Resource.Name).Order();
+        => resource.Annotations.OfType<WaitAnnotation>().Select(w => $"{w.Resource.Name}:{w.WaitType}")
+            .Concat(resource.Annotations.OfType<ServingWaitAnnotation>().Select(w => $"{w.Resource.Name}:Serving")).Order();
 
     [Theory]
     [InlineData("Local")]
     [InlineData("Containers")]
-    public async Task WaitFor_graph_is_the_compose_dependency_chain_gated_on_health(string mode)
+    public async Task WaitFor_graph_is_the_compose_chain_where_redis_need_only_start_and_a_degraded_api_serves(string mode)
     {
         var model = await AppHostModelAsync("--environment", "Development", $"--Ichrisbirch:Infrastructure={mode}");
         var byName = model.Resources.ToDictionary(r => r.Name);
 
-        Assert.Equal(["postgres", "redis"], WaitsFor(byName["api"]));
-        Assert.Equal(["api"], WaitsFor(byName["app"]));
-        Assert.Equal(["api", "postgres"], WaitsFor(byName["scheduler"]));
+        Assert.Equal(["postgres:WaitUntilHealthy", "redis:WaitUntilStarted"], WaitsFor(byName["api"]));
+        Assert.Equal(["api:Serving"], WaitsFor(byName["app"]));
+        Assert.Equal(["api:Serving", "postgres:WaitUntilHealthy"], WaitsFor(byName["scheduler"]));
         Assert.Empty(WaitsFor(byName["postgres"]));
-        Assert.All(byName.Values.SelectMany(r => r.Annotations.OfType<WaitAnnotation>()), w => Assert.Equal(WaitType.WaitUntilHealthy, w.WaitType));
     }
 
     [Theory]

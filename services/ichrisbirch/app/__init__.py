@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
+from ichrisbirch import health as states
 from ichrisbirch.app.api_client import ApiClient, ApiError, Listing
 from ichrisbirch.app.auth import init_auth, sign_in_required
 from ichrisbirch.config import AppSettings
@@ -34,11 +35,14 @@ def create_app(settings: AppSettings) -> Flask:
 
     @app.get("/health")
     def health() -> tuple[dict, int]:
+        """Unhealthy (503) when the api does not serve; degraded (200) while the api is degraded."""
         try:
-            client.health()
+            api_status = client.health()
         except ApiError as error:
-            return {"status": "unhealthy", "api": error.message}, 503
-        return {"status": "healthy", "api": "ok"}, 200
+            return states.answer(states.UNHEALTHY, api=error.message)
+        if api_status == states.HEALTHY:
+            return states.answer(states.HEALTHY, api=states.OK)
+        return states.answer(states.DEGRADED, api=api_status)
 
     @lru_cache(maxsize=2)
     def habit_table(listing: Listing) -> Markup:

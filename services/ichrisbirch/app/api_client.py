@@ -97,10 +97,15 @@ class ApiClient:
             raise ApiError(503, f"The api at {self.base_url} is unreachable ({type(error).__name__}).") from None
         return ApiResponse(response.status, response.data, response.headers.get("ETag"))
 
-    def health(self) -> None:
+    def health(self) -> str:
+        """The api's health status (``healthy`` or ``degraded``); :class:`ApiError` when it does not serve."""
         response = self._request("GET", "/health")
         if response.status_code != 200:
             raise ApiError(503, f"api /health answered {response.status_code}: {response.text[:200]}")
+        try:
+            return str(response.json()["status"])
+        except (ValueError, KeyError, TypeError):
+            raise ApiError(503, f"api /health answered 200 without a status: {response.text[:200]}") from None
 
     def list_habits(self) -> Listing:
         """The list, revalidated with the api on every call: ``304`` keeps this worker's last one."""
