@@ -153,6 +153,7 @@ class SchedulerSettings:
     health_host: str
     health_port: int
     decrease_task_priority_seconds: int | None  # None = cron daily at 01:00
+    leader_check_seconds: int = 1  # how often the leader checks its lock session (ichrisbirch.leader)
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,7 @@ def load_scheduler_settings(environ: Mapping[str, str] | None = None) -> Schedul
         health_host=env.str("SCHEDULER_HEALTH_HOST", "127.0.0.1"),
         health_port=env.port("SCHEDULER_HEALTH_PORT"),
         decrease_task_priority_seconds=env.positive_int("SCHEDULER_DECREASE_TASK_PRIORITY_SECONDS"),
+        leader_check_seconds=env.positive_int("SCHEDULER_LEADER_CHECK_SECONDS") or 1,
     )
 
 
