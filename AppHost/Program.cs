@@ -39,7 +39,7 @@ internal partial class Program
             .WithServerSettings(settings.App, settings.HostPorts)
             .WithRestartPolicy(settings.RestartPolicy).WithResourceLimits(cpus: 1.0, memoryMiB: 1024)
             .WithFlaskKeyAndContract(flaskSecretKey)
-            .WithWritesBehindSignIn(appAdminPassword)
+            .WithWritesBehindSignIn(appAdminPassword).WithClientAddressFromIngress()
             .WithReference(api).WaitForServing(api); // healthy or degraded
 
         var scheduler = builder.AddPythonModule("scheduler", settings.ServicesDirectory, "ichrisbirch.wsgi_scheduler")

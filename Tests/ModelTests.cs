@@ -109,6 +109,7 @@ public class ModelTests
         Assert.Equal("api-secret-key", Assert.IsType<ParameterResource>(app["API_SECRET_KEY"]).Name);
         Assert.Equal("app-admin-password", Assert.IsType<ParameterResource>(app["APP_ADMIN_PASSWORD"]).Name);
         Assert.DoesNotContain("APP_ADMIN_PASSWORD", api.Keys); // the app's alone
+        Assert.Equal("0", app["TRUSTED_PROXY_COUNT"]); // run mode: no proxy in front, X-Forwarded-For is not believed
 
         var scheduler = await EnvironmentAsync(local.Resources.Single(r => r.Name == "scheduler"));
         Assert.Superset(new HashSet<string> { "POSTGRES_HOST", "POSTGRES_PASSWORD", "SCHEDULER_HEALTH_HOST", "SCHEDULER_HEALTH_PORT" }, scheduler.Keys.ToHashSet());

@@ -128,6 +128,7 @@ public class KubernetesModelTests(RenderedManifests manifests) : IClassFixture<R
     [Fact]
     public void Services_keep_the_compose_names_and_ports_and_the_nginx_ingress_routes_root_to_app_and_api_to_api()
     {
+        Assert.Equal("1", (string)Production.Object("ConfigMap", "app-env").At("data", "TRUSTED_PROXY_COUNT")!); // behind the ingress controller
         foreach (var (name, port) in new[] { ("postgres", "5432"), ("redis", "6379"), ("api", "8000"), ("app", "5000") })
         {
             var service = Production.Object("Service", name);

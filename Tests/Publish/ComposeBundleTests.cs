@@ -99,7 +99,7 @@ public class ComposeBundleTests(PublishedBundle bundle) : IClassFixture<Publishe
         string[] postgres = ["POSTGRES_DB", "POSTGRES_HOST", "POSTGRES_PASSWORD", "POSTGRES_PORT", "POSTGRES_USERNAME"];
         string[] api = ["API_SECRET_KEY", "FASTAPI_HOST", "FASTAPI_PORT", "FASTAPI_PROTOCOL"];
         Assert.Equal(Sorted([.. common, .. postgres, "API_SECRET_KEY", "REDIS_HOST", "REDIS_PASSWORD", "REDIS_PORT"]), Keys("api"));
-        Assert.Equal(Sorted([.. common, .. api, "APP_ADMIN_PASSWORD", "FLASK_SECRET_KEY"]), Keys("app")); // the public-facing app holds no database or cache password
+        Assert.Equal(Sorted([.. common, .. api, "APP_ADMIN_PASSWORD", "FLASK_SECRET_KEY", "TRUSTED_PROXY_COUNT"]), Keys("app")); // the public-facing app holds no database or cache password
         Assert.Equal(Sorted([.. common, .. postgres, "SCHEDULER_HEALTH_HOST", "SCHEDULER_HEALTH_PORT"]), Keys("scheduler")); // waits for the api, never calls it
 
         var env = bundle.Services.Map("api", "environment");
@@ -108,6 +108,7 @@ public class ComposeBundleTests(PublishedBundle bundle) : IClassFixture<Publishe
         Assert.Equal("${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in .env}", env["POSTGRES_PASSWORD"]);
         Assert.Equal(("api", "8000"), ((string)bundle.Services.Map("app", "environment")["FASTAPI_HOST"], (string)bundle.Services.Map("app", "environment")["FASTAPI_PORT"]));
         Assert.Equal("0.0.0.0", bundle.Services.Map("scheduler", "environment")["SCHEDULER_HEALTH_HOST"]);
+        Assert.Equal("1", bundle.Services.Map("app", "environment")["TRUSTED_PROXY_COUNT"]); // behind nginx
     }
 
     private static string[] Sorted(string[] keys) => keys.Order(StringComparer.Ordinal).ToArray();

@@ -26,9 +26,13 @@ def create_app(settings: AppSettings) -> Flask:
     app = Flask(__name__)
     app.config["SECRET_KEY"] = settings.flask_secret_key
     app.config["ENVIRONMENT"] = settings.environment
-    # Behind nginx (compose), the scheme and host the visitor used come in X-Forwarded-* headers:
-    # request.is_secure (and so the session cookie's Secure flag) follows X-Forwarded-Proto.
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    # Behind TRUSTED_PROXY_COUNT proxies (nginx in compose, the ingress controller in Kubernetes: 1), the visitor's
+    # address, scheme and host come in X-Forwarded-* headers: request.remote_addr (the sign-in limit's key) and
+    # request.is_secure (the session cookie's Secure flag) follow them. With none (run mode), the headers are
+    # ignored: anyone can send them, and a rotated X-Forwarded-For would escape the sign-in limit.
+    if settings.trusted_proxy_count:
+        count = settings.trusted_proxy_count
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
     init_auth(app, settings.admin_password)
     client = ApiClient(settings.api_url, settings.api_secret_key)
     app.extensions["ichrisbirch_api"] = client

@@ -107,6 +107,15 @@ class ApiClient:
         except (ValueError, KeyError, TypeError):
             raise ApiError(503, f"api /health answered 200 without a status: {response.text[:200]}") from None
 
+    def count_sign_in_attempt(self, client: str) -> int | None:
+        """Count a sign-in attempt from ``client``: None when it may go on, else the seconds until it may retry."""
+        response = self._request("POST", "/sign-in/attempts", {"client": client})
+        if response.status_code == 200:
+            return None
+        if response.status_code == 429:
+            return int(response.json()["retry_after"])
+        raise ApiError(503, f"The api answered {response.status_code} when counting a sign-in attempt.")
+
     def list_habits(self) -> Listing:
         """The list, revalidated with the api on every call: ``304`` keeps this worker's last one."""
         last = self._listing if self._listing_pid == os.getpid() else None
