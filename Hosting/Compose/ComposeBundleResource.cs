@@ -1,4 +1,5 @@
 using Ichrisbirch.Hosting.Compose;
+using Ichrisbirch.Hosting.Publishing;
 
 namespace Aspire.Hosting.ApplicationModel;
 
@@ -11,7 +12,7 @@ namespace Aspire.Hosting.ApplicationModel;
 /// <param name="name">The resource name.</param>
 /// <param name="topology">Adds the application's resources to a builder (the AppHost's own topology).</param>
 /// <param name="appHostDirectory">The AppHost folder: where the publish-time models read their checked-in configuration files.</param>
-public sealed class ComposeBundleResource(string name, Action<IDistributedApplicationBuilder> topology, string appHostDirectory) : Resource(name), IResourceWithIngressRoutes
+public sealed class ComposeBundleResource(string name, Action<IDistributedApplicationBuilder> topology, string appHostDirectory) : Resource(name), IResourceWithIngressRoutes, IPublishTargetResource
 {
     /// <summary>Adds the application's resources to a builder.</summary>
     public Action<IDistributedApplicationBuilder> Topology { get; } = topology;

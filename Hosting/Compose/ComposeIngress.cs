@@ -1,4 +1,5 @@
 using Aspire.Hosting.ApplicationModel;
+using Ichrisbirch.Hosting.Publishing;
 
 namespace Ichrisbirch.Hosting.Compose;
 
@@ -25,12 +26,12 @@ internal static class ComposeIngress
         "*) echo \"nginx: NGINX_PROTOCOL in .env must be https or http, not '$$NGINX_PROTOCOL'\" >&2; exit 1;; esac";
 
     /// <summary>Adds the nginx service (when there are routes) and returns the routes with their upstream ports.</summary>
-    public static IReadOnlyList<NginxRoute> Add(ComposeFile file, ComposeBundleResource environment, IReadOnlyList<IResource> resources)
+    public static IReadOnlyList<NginxRoute> Add(ComposeFile file, ComposeBundleResource environment, PublishedModel published)
     {
         if (environment.Routes.Count == 0) return [];
         foreach (var route in environment.Routes.Where(r => !file.Services.ContainsKey(r.Service)))
         {
-            throw new ComposePublishException($"Ingress route {route.PathPrefix} points at {route.Service}, which is not published; route to a container or Dockerfile resource.");
+            throw new PublishException($"Ingress route {route.PathPrefix} points at {route.Service}, which is not published; route to a container or Dockerfile resource.");
         }
         var options = environment.Ingress;
         file.Services[ServiceName] = new Service
@@ -55,7 +56,7 @@ internal static class ComposeIngress
             Deploy = options.Limits is { } limits ? ComposeTranslator.Limits(limits) : null,
         };
         return environment.Routes.Select(r => new NginxRoute(r.PathPrefix, r.Service,
-            ComposeValues.TargetPort(resources.Single(x => x.Name == r.Service), r.EndpointName))).ToList();
+            published.Find(r.Service)!.TargetPort(r.EndpointName))).ToList();
     }
 
     private static Mount ReadOnlyBind(string source, string target) => new() { Type = "bind", Source = source, Target = target, ReadOnly = true };

@@ -1,30 +1,36 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Pipelines;
+using Ichrisbirch.Hosting.Publishing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Ichrisbirch.Hosting.Compose;
 
 /// <summary>
-/// The publish step: builds the model of the base environment and of each override's environment, translates each
-/// with the one translator, and writes the base file, each override as its difference from the base, and the bundle.
+/// The publish step: takes the model of the base environment and of each override's environment from the publish's
+/// models, translates each with the one translator, and writes the base file, each override as its difference from
+/// the base, and the bundle.
 /// </summary>
 internal static class ComposePublisher
 {
     /// <summary>Writes the bundle into the pipeline's output folder (<c>--output-path</c> / <c>aspire publish -o</c>).</summary>
-    public static async Task PublishAsync(ComposeBundleResource environment, PipelineStepContext context)
+    public static async Task PublishAsync(ComposeBundleResource environment, PublishedModels models, PipelineStepContext context)
     {
         var output = context.Services.GetRequiredService<IPipelineOutputService>().GetOutputDirectory();
         var task = await context.ReportingStep.CreateTaskAsync($"Writing the Docker Compose bundle to {output}", context.CancellationToken).ConfigureAwait(false);
-        var count = await WriteBundleAsync(environment, output, context.CancellationToken).ConfigureAwait(false);
+        var count = await WriteBundleAsync(environment, models, output, context.CancellationToken).ConfigureAwait(false);
         await task.CompleteAsync($"Wrote docker-compose.yml (+ {environment.Overrides.Count} overrides) for {count} services to {output}",
             CompletionState.Completed, context.CancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Builds, translates and writes; returns the number of services in the base file.</summary>
-    public static async Task<int> WriteBundleAsync(ComposeBundleResource environment, string output, CancellationToken cancellationToken)
+    /// <summary>Builds the models of <paramref name="environment"/>'s topology, translates and writes; returns the number of services in the base file.</summary>
+    public static Task<int> WriteBundleAsync(ComposeBundleResource environment, string output, CancellationToken cancellationToken)
+        => WriteBundleAsync(environment, new PublishedModels(environment.Topology, environment.AppHostDirectory), output, cancellationToken);
+
+    /// <summary>Translates the models and writes; returns the number of services in the base file.</summary>
+    public static async Task<int> WriteBundleAsync(ComposeBundleResource environment, PublishedModels models, string output, CancellationToken cancellationToken)
     {
-        var baseTranslation = await TranslateAsync(environment, environment.BaseEnvironment, cancellationToken).ConfigureAwait(false);
+        var baseTranslation = await TranslateAsync(environment, models, environment.BaseEnvironment, cancellationToken).ConfigureAwait(false);
         var files = new List<(string Name, string Content)>
         {
             ("docker-compose.yml", ComposeTemplates.BaseHeader(environment) + baseTranslation.File.ToYaml()),
@@ -33,7 +39,7 @@ internal static class ComposePublisher
         var contexts = new SortedDictionary<string, string>(baseTranslation.BuildContexts, StringComparer.Ordinal);
         foreach (var (environmentName, fileName) in environment.Overrides)
         {
-            var translation = await TranslateAsync(environment, environmentName, cancellationToken).ConfigureAwait(false);
+            var translation = await TranslateAsync(environment, models, environmentName, cancellationToken).ConfigureAwait(false);
             var difference = OverrideDifference.Compute(baseTranslation.File, translation.File, environment.BaseEnvironment, environmentName);
             files.Add((fileName, ComposeTemplates.OverrideHeader(environmentName, fileName) + difference.ToYaml()));
             foreach (var (name, parameter) in translation.Parameters) parameters.TryAdd(name, parameter);
@@ -56,6 +62,6 @@ internal static class ComposePublisher
         return baseTranslation.File.Services.Count;
     }
 
-    private static Task<Translation> TranslateAsync(ComposeBundleResource environment, string environmentName, CancellationToken cancellationToken)
-        => ComposeTranslator.TranslateAsync(PublishedModels.Build(environment, environmentName), environment.Name, cancellationToken);
+    private static async Task<Translation> TranslateAsync(ComposeBundleResource environment, PublishedModels models, string environmentName, CancellationToken cancellationToken)
+        => ComposeTranslator.Translate(await models.GetAsync(environmentName, cancellationToken).ConfigureAwait(false), environment.Name);
 }

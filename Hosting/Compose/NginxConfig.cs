@@ -1,4 +1,5 @@
 using System.Text;
+using Ichrisbirch.Hosting.Publishing;
 
 namespace Ichrisbirch.Hosting.Compose;
 
@@ -30,7 +31,7 @@ internal static class NginxConfig
         var locations = new List<object>();
         foreach (var route in routes.OrderByDescending(r => r.PathPrefix.Length).ThenBy(r => r.PathPrefix, StringComparer.Ordinal))
         {
-            var variable = "$upstream_" + ComposeValues.EnvironmentName(route.Service).ToLowerInvariant();
+            var variable = "$upstream_" + PublishedNames.EnvironmentVariable(route.Service).ToLowerInvariant();
             var location = new Block($"location {route.PathPrefix}", new Directive("set", variable, $"{route.Service}:{route.Port}"));
             if (route.PathPrefix != "/") location.Body.Add(new Directive("rewrite", $"^{route.PathPrefix.TrimEnd('/')}/(.*)$", "/$1", "break"));
             location.Body.Add(new Directive("proxy_pass", $"http://{variable}"));

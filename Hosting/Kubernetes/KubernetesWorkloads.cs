@@ -90,7 +90,7 @@ internal static class KubernetesWorkloads
         },
     }, "autoscaling/v2", "HorizontalPodAutoscaler", resource);
 
-    /// <summary>One Ingress per route: a prefix other than <c>/</c> is stripped before proxying (nginx rewrite), as compose's nginx does.</summary>
+    /// <summary>One Ingress per route: a prefix other than <c>/</c> is stripped before proxying (nginx rewrite), as every publisher's entry does.</summary>
     public static V1Ingress Ingress(IngressRoute route, int port, string ingressClass)
     {
         var root = route.PathPrefix == "/";
