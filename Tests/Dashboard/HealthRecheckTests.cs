@@ -2,7 +2,7 @@ using Ichrisbirch.AppHost;
 
 namespace Ichrisbirch.Tests.Dashboard;
 
-/// <summary>Aspire re-checks a starting resource every 100 ms more, not every 1 s more (see <see cref="Launch.HealthRecheckStep"/>).</summary>
+/// <summary>Aspire re-checks a starting resource every 20 ms more, not every 1 s more (see <see cref="Launch.HealthRecheckStep"/>).</summary>
 public class HealthRecheckTests
 {
     [Fact]
