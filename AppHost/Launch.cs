@@ -48,6 +48,7 @@ internal static class Launch
         {
             if (Environment.GetEnvironmentVariable(name) is null) Environment.SetEnvironmentVariable(name, value);
         }
+        builder.AskDcpInfoAhead(); // first: it runs while the other start hooks do
         builder.LowerDashboardPriority();
         var anonymous = builder.Configuration.GetValue<bool>(AllowAnonymousKey);
         builder.Eventing.Subscribe<BeforeStartEvent>((e, _) =>
