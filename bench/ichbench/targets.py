@@ -16,6 +16,27 @@ TARGETS = [
 ]
 
 
+# Segments of one run (later milestone − earlier one), so that the median is of each run's own gap, not of
+# milestones taken from different runs.
+SEGMENTS = [
+    ("launch → AppHost's first console line (runtime, model, start hooks)", "apphost: first log line", None),
+    ("AppHost's first line → DCP api-server process (host services, `dcp info`)", "process: dcp apiserver", "apphost: first log line"),
+    ("`dcp info` started → DCP api-server process", "process: dcp apiserver", "dcp info (log file created)"),
+    ("DCP api-server process → \"API server started\" (DCP)", "dcp: \"API server started\"", "process: dcp apiserver"),
+    ("\"API server started\" → first spawn (DCP)", "dcp: first spawn", "dcp: \"API server started\""),
+    ("postgres: spawn → answers SQL", "healthy: postgres", "dcp spawns postgres"),
+    ("gate: postgres answers → Aspire sees it ready", "aspire sees postgres ready", "healthy: postgres"),
+    ("gate: Aspire sees postgres ready → database ready (postgres-db)", "aspire sees postgres-db ready", "aspire sees postgres ready"),
+    ("gate: database ready → api spawned", "dcp spawns api", "aspire sees postgres-db ready"),
+    ("api: spawn → /health 200", "healthy: api", "dcp spawns api"),
+    ("gate: api answers → Aspire sees it ready", "aspire sees api ready", "healthy: api"),
+    ("gate: Aspire sees api ready → app spawned", "dcp spawns app", "aspire sees api ready"),
+    ("app: spawn → /health 200", "healthy: app", "dcp spawns app"),
+    ("scheduler: spawn → /health 200", "healthy: scheduler", "dcp spawns scheduler"),
+    ("dashboard: spawn → answers", "healthy: dashboard", "process: dashboard"),
+]
+
+
 def _minus(a, b):
     return a - b if a is not None and b is not None else None
 
@@ -65,3 +86,14 @@ def report_targets(runs: dict, args) -> None:
     rows = [[key, *(fmt(med([(r.get("timeline") or {}).get(key) for r in runs[k]])) for k in a_kinds)] for key in order
             if not key.startswith(("dcp spawns ", "aspire sees ")) or key.split(" ")[2] in shown]
     print(table(["milestone", *a_kinds], rows))
+
+    print("\n### Where the start goes: each run's own gaps (medians of the per-run differences, seconds)\n")
+    rows = []
+    for label, later, earlier in SEGMENTS:
+        cells = []
+        for k in a_kinds:
+            xs = [_minus((r.get("timeline") or {}).get(later), (r.get("timeline") or {}).get(earlier) if earlier else 0.0) for r in runs[k]]
+            m = med(xs)
+            cells.append(f"{fmt(m)} ({' / '.join(fmt(x, '', 2) for x in xs)})" if m is not None else "n/a")
+        rows.append([label, *cells])
+    print(table(["segment", *a_kinds], rows))

@@ -7,16 +7,21 @@ import io
 import os
 import subprocess
 import tarfile
+import tempfile
 
 from ichbench.probes import log
 from ichbench.runners import REPO
 
 
 def prepare(rev: str, work: str) -> str:
-    """Extracts ``rev`` (git archive) under ``work`` and builds its AppHost; returns the tree's root. The tree shares
-    this checkout's services/.venv (same Debian packages; the AppHost finds the venv next to its services/)."""
+    """Extracts ``rev`` (git archive) and builds its AppHost; returns the tree's root, kept in the temp folder and reused
+    by the next run for the same commit. The tree shares this checkout's services/.venv (same Debian packages; the AppHost
+    finds the venv next to its services/)."""
     sha = subprocess.run(["git", "rev-parse", "--short", rev], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
-    root = os.path.join(work, f"before-{sha}")
+    root = os.path.join(tempfile.gettempdir(), f"ichrisbirch-bench-before-{sha}")
+    if os.path.isfile(os.path.join(root, "AppHost", "bin", "Debug", "net10.0", "AppHost.dll")):
+        log(f"before: reusing {root}")
+        return root
     blob = subprocess.run(["git", "archive", sha], cwd=REPO, capture_output=True, check=True).stdout
     tarfile.open(fileobj=io.BytesIO(blob)).extractall(root)
     venv = os.path.join(REPO, "services", ".venv")
