@@ -1,0 +1,122 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Ichrisbirch.Hosting.Publishing;
+using k8s;
+using k8s.Models;
+
+namespace Ichrisbirch.Hosting.Kubernetes;
+
+/// <summary>One environment's model as Kubernetes objects.</summary>
+/// <param name="Objects">Every object, by file name (<c>api-deployment.yaml</c>).</param>
+/// <param name="SecretKeys">Keys of the generated Secret (one per parameter referenced).</param>
+/// <param name="Images">Image placeholders of the Dockerfile builds, with the build target each stands for.</param>
+internal sealed record KubernetesTranslation(SortedDictionary<string, IKubernetesObject<V1ObjectMeta>> Objects, SortedSet<string> SecretKeys, SortedDictionary<string, string> Images);
+
+/// <summary>
+/// The one translation of a model into Kubernetes objects, the same for every environment: a workload per
+/// published resource with exactly its environment (each variable a ConfigMap or Secret key reference), its
+/// Service, probes from its health check, limits, a non-root context and init containers for its waits.
+/// </summary>
+internal static class KubernetesTranslator
+{
+    public static KubernetesTranslation Translate(PublishedModel published, KustomizeBundleResource environment, bool isBase)
+    {
+        var values = new KubernetesValues();
+        var objects = new SortedDictionary<string, IKubernetesObject<V1ObjectMeta>>(StringComparer.Ordinal);
+        var images = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var names = published.Resources.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
+
+        foreach (var publishedResource in published.Resources)
+        {
+            var resource = publishedResource.Resource;
+            var (image, uid) = Image(publishedResource, environment, images);
+            var container = new V1Container { Name = resource.Name, Image = image };
+            if (publishedResource.Entrypoint is { } entrypoint) container.Command = [entrypoint];
+            container.Args = publishedResource.Arguments?.Select(a => KubernetesValues.Literal(resource.Name, a)).ToList();
+
+            var data = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            container.Env = publishedResource.Environment.Select(v => values.Variable(resource.Name, v.Key, v.Value, data)).ToList();
+            if (data.Count > 0) objects[$"{resource.Name}-configmap.yaml"] = KubernetesWorkloads.ConfigMap(resource.Name, data);
+
+            var ports = publishedResource.Endpoints.Select(e => (Name: e.Name.ToLowerInvariant(), Port: e.TargetPort)).DistinctBy(p => p.Port).ToList();
+            container.Ports = ports.Count > 0 ? ports.Select(p => new V1ContainerPort { Name = p.Name, ContainerPort = p.Port, Protocol = "TCP" }).ToList() : null;
+            container.ReadinessProbe = KubernetesContainers.Readiness(resource);
+            container.LivenessProbe = KubernetesContainers.Liveness(resource);
+            container.Resources = KubernetesContainers.Resources(resource);
+            container.SecurityContext = KubernetesContainers.Security(uid);
+
+            var (mounts, volumes, claims) = Volumes(resource);
+            container.VolumeMounts = mounts.Count > 0 ? mounts : null;
+            var waits = KubernetesContainers.Waits(resource, names, environment.WaitImage, uid);
+            var pod = new V1PodSpec
+            {
+                Containers = [container],
+                InitContainers = waits.Count > 0 ? waits : null,
+                Volumes = volumes.Count > 0 ? volumes : null,
+                SecurityContext = KubernetesContainers.PodSecurity(uid),
+                TerminationGracePeriodSeconds = resource.Annotations.OfType<GracefulStopAnnotation>().LastOrDefault() is { } stop ? (long)stop.GracePeriod.TotalSeconds : null,
+            };
+            var scaling = isBase && environment.Autoscaled.TryGetValue(resource.Name, out var s) ? s : null;
+            var workload = KubernetesWorkloads.Workload(resource, pod, claims, scaling);
+            objects[$"{resource.Name}-{workload.Kind.ToLowerInvariant()}.yaml"] = workload;
+            if (ports.Count > 0) objects[$"{resource.Name}-service.yaml"] = KubernetesWorkloads.Service(resource, ports);
+            if (scaling is { Max: > 1 } && workload is V1Deployment) objects[$"{resource.Name}-hpa.yaml"] = KubernetesWorkloads.Autoscaler(resource.Name, scaling);
+        }
+
+        foreach (var route in environment.Routes)
+        {
+            var target = published.Find(route.Service)
+                ?? throw new PublishException($"The ingress route {route.PathPrefix} names {route.Service}, which the {published.EnvironmentName} model does not publish; route to a published resource.");
+            objects[$"{route.Service}-ingress.yaml"] = KubernetesWorkloads.Ingress(route, target.TargetPort(route.EndpointName), environment.IngressClass);
+        }
+        return new(objects, values.SecretKeys, images);
+    }
+
+    /// <summary>A Dockerfile build becomes the placeholder <c>{context folder}-{target}</c> (set by kustomize <c>images:</c>) run as the build user; an image its documented user.</summary>
+    private static (string Image, long Uid) Image(PublishedResource resource, KustomizeBundleResource environment, SortedDictionary<string, string> images)
+    {
+        if (resource.Image?.Build is { } build)
+        {
+            var folder = Path.GetFileName(Path.TrimEndingDirectorySeparator(build.ContextPath)).ToLowerInvariant();
+            var placeholder = string.IsNullOrEmpty(build.Stage) ? folder : $"{folder}-{build.Stage}";
+            images[placeholder] = build.Stage ?? "";
+            return (placeholder, environment.BuildUser);
+        }
+        var image = resource.Image ?? throw new PublishException($"{resource.Name} has neither an image nor a Dockerfile; give it one.");
+        var uid = environment.ImageUsers.TryGetValue(image.Name!, out var u) ? u
+            : throw new PublishException($"{resource.Name}: which numeric non-root user does image {image.Name} run as? Call WithImageUser(\"{image.Name}\", uid) on the Kubernetes environment.");
+        return (image.Reference!, uid);
+    }
+
+    /// <summary>Named volumes become claims (1Gi, ReadWriteOnce), scratch volumes memory-backed emptyDirs; bind mounts (live source included) are not published.</summary>
+    private static (List<V1VolumeMount>, List<V1Volume>, List<V1PersistentVolumeClaim>) Volumes(IResource resource)
+    {
+        var mounts = new List<V1VolumeMount>();
+        var volumes = new List<V1Volume>();
+        var claims = new List<V1PersistentVolumeClaim>();
+        foreach (var (mount, index) in resource.Annotations.OfType<ContainerMountAnnotation>().Select((m, i) => (m, i)))
+        {
+            if (mount.Type != ContainerMountType.Volume)
+            {
+                throw new PublishException($"{resource.Name}: bind mount {mount.Source} -> {mount.Target} is a path of the publishing machine; use a named volume.");
+            }
+            var name = string.IsNullOrEmpty(mount.Source) ? $"scratch-{index}" : mount.Source.Replace('_', '-').ToLowerInvariant();
+            mounts.Add(new V1VolumeMount { Name = name, MountPath = mount.Target, ReadOnlyProperty = mount.IsReadOnly ? true : null });
+            if (string.IsNullOrEmpty(mount.Source))
+            {
+                volumes.Add(new V1Volume { Name = name, EmptyDir = new V1EmptyDirVolumeSource { Medium = "Memory" } });
+                continue;
+            }
+            claims.Add(new V1PersistentVolumeClaim
+            {
+                Metadata = new V1ObjectMeta { Name = name },
+                Spec = new V1PersistentVolumeClaimSpec
+                {
+                    AccessModes = ["ReadWriteOnce"],
+                    Resources = new V1VolumeResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new("1Gi") } },
+                },
+            });
+        }
+        return (mounts, volumes, claims);
+    }
+}

@@ -1,0 +1,58 @@
+using Ichrisbirch.Hosting.Publishing;
+
+namespace Aspire.Hosting.ApplicationModel;
+
+/// <summary>
+/// The Kubernetes target of <c>aspire publish</c>: a kustomize base from the model of <see cref="BaseEnvironment"/>
+/// and one overlay per published environment, each the difference between its environment's model and the base.
+/// Every model is built by <see cref="Topology"/>, the code <c>dotnet run</c> uses. Exists in publish mode only.
+/// </summary>
+/// <param name="name">The resource name.</param>
+/// <param name="topology">Adds the application's resources to a builder (the AppHost's own topology).</param>
+/// <param name="appHostDirectory">Where the publish-time models read their checked-in configuration files.</param>
+public sealed class KustomizeBundleResource(string name, Action<IDistributedApplicationBuilder> topology, string appHostDirectory) : Resource(name), IResourceWithIngressRoutes, IPublishTargetResource
+{
+    /// <summary>Adds the application's resources to a builder.</summary>
+    public Action<IDistributedApplicationBuilder> Topology { get; } = topology;
+
+    /// <summary>The AppHost folder.</summary>
+    public string AppHostDirectory { get; } = appHostDirectory;
+
+    /// <summary>Folder of the bundle the manifests go to (<c>k8s</c>).</summary>
+    public string OutputFolder { get; set; } = "k8s";
+
+    /// <summary>The environment whose model becomes <c>base/</c>.</summary>
+    public string BaseEnvironment { get; set; } = "Production";
+
+    /// <summary>Overlays: an environment name and its folder under <c>overlays/</c>.</summary>
+    public IList<KubernetesOverlay> Overlays { get; } = [];
+
+    /// <summary>Path prefixes the ingress routes to a service endpoint.</summary>
+    public IList<IngressRoute> Routes { get; } = [];
+
+    /// <summary>Ingress class of the routes (the rewrite annotations are nginx's).</summary>
+    public string IngressClass { get; set; } = "nginx";
+
+    /// <summary>Numeric user (and group) the images built from a Dockerfile run as.</summary>
+    public long BuildUser { get; set; } = 10001;
+
+    /// <summary>Numeric non-root user of each prebuilt image, by image name without tag (e.g. <c>library/postgres</c>).</summary>
+    public IDictionary<string, long> ImageUsers { get; } = new SortedDictionary<string, long>(StringComparer.Ordinal);
+
+    /// <summary>Image of the init containers that wait for a dependency's port.</summary>
+    public string WaitImage { get; set; } = "busybox:1.36";
+
+    /// <summary>Replica bounds of resources scaled in the base environment, by resource name.</summary>
+    public IDictionary<string, Autoscaling> Autoscaled { get; } = new SortedDictionary<string, Autoscaling>(StringComparer.Ordinal);
+}
+
+/// <summary>A kustomize overlay.</summary>
+/// <param name="EnvironmentName">The environment whose model it is built from.</param>
+/// <param name="Folder">Its folder under <c>overlays/</c>, e.g. <c>production</c>.</param>
+public sealed record KubernetesOverlay(string EnvironmentName, string Folder);
+
+/// <summary>Replicas of a resource in the base environment: at least <paramref name="Min"/>, scaled on CPU up to <paramref name="Max"/>.</summary>
+/// <param name="Min">Minimum replicas.</param>
+/// <param name="Max">Maximum replicas.</param>
+/// <param name="CpuPercent">Average CPU utilisation (of requests) the autoscaler aims for.</param>
+public sealed record Autoscaling(int Min, int Max, int CpuPercent = 70);
