@@ -42,6 +42,9 @@ public sealed class KustomizeBundleResource(string name, Action<IDistributedAppl
     /// <summary>Image of the init containers that wait for a dependency's port.</summary>
     public string WaitImage { get; set; } = "busybox:1.36";
 
+    /// <summary>How long a finished Job (and its pod's logs) stays before Kubernetes deletes it (<c>ttlSecondsAfterFinished</c>).</summary>
+    public TimeSpan FinishedJobLifetime { get; set; } = TimeSpan.FromDays(1);
+
     /// <summary>Replica bounds of resources scaled in the base environment, by resource name.</summary>
     public IDictionary<string, Autoscaling> Autoscaled { get; } = new SortedDictionary<string, Autoscaling>(StringComparer.Ordinal);
 }
