@@ -22,3 +22,9 @@ public sealed record LiveSourceAnnotation(string SourceDirectory, string Target)
 /// </summary>
 /// <param name="Deadline">The longest one run may take before it is stopped as failed.</param>
 public sealed record RunToCompletionAnnotation(TimeSpan Deadline) : IResourceAnnotation;
+
+/// <summary>
+/// At most one instance of the resource may run at a time (a job scheduler): never scaled out, and replaced by
+/// stopping the old instance before the new one starts. Publisher-neutral.
+/// </summary>
+public sealed record SingleInstanceAnnotation : IResourceAnnotation;

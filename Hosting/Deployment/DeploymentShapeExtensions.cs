@@ -20,6 +20,14 @@ public static class DeploymentShapeExtensions
         where T : IResource
         => builder.WithAnnotation(new RunToCompletionAnnotation(deadline), ResourceAnnotationMutationBehavior.Replace);
 
+    /// <summary>At most one instance runs at a time: one replica, replaced with <c>Recreate</c>, never autoscaled.</summary>
+    public static IResourceBuilder<T> WithSingleInstance<T>(this IResourceBuilder<T> builder)
+        where T : IResource
+        => builder.WithAnnotation(new SingleInstanceAnnotation(), ResourceAnnotationMutationBehavior.Replace);
+
+    /// <summary>True when at most one instance of the resource may run (see <see cref="WithSingleInstance"/>).</summary>
+    public static bool IsSingleInstance(this IResource resource) => resource.Annotations.OfType<SingleInstanceAnnotation>().Any();
+
     /// <summary>True when the resource runs once to completion (see <see cref="WithRunToCompletion"/>); otherwise it serves until stopped.</summary>
     public static bool RunsToCompletion(this IResource resource) => resource.Annotations.OfType<RunToCompletionAnnotation>().Any();
 }
