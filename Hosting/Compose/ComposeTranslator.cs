@@ -70,9 +70,9 @@ internal static class ComposeTranslator
         // Waits need every service's healthcheck first: service_healthy only where the target has one.
         foreach (var resource in published.Resources)
         {
-            foreach (var wait in resource.Resource.Annotations.OfType<WaitAnnotation>().Where(w => file.Services.ContainsKey(w.Resource.Name)))
+            foreach (var wait in PublishedWaits.Of(resource.Resource).Where(w => file.Services.ContainsKey(w.Resource.Name)))
             {
-                (file.Services[resource.Name].DependsOn ??= new(StringComparer.Ordinal))[wait.Resource.Name] = wait.WaitType switch
+                (file.Services[resource.Name].DependsOn ??= new(StringComparer.Ordinal))[wait.Resource.Name] = wait.Type switch
                 {
                     WaitType.WaitForCompletion => DependsOn.Completed,
                     WaitType.WaitUntilHealthy when file.Services[wait.Resource.Name].Healthcheck is not null => DependsOn.Healthy,

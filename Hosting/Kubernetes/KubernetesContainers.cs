@@ -88,15 +88,16 @@ internal static class KubernetesContainers
     };
 
     /// <summary>
-    /// One init container per resource waited for: it polls the dependency's Service port, which answers only
-    /// once a pod behind it is ready (a Service routes to ready pods alone).
+    /// One init container per resource waited for until healthy (or serving): it polls the dependency's Service port,
+    /// which answers only once a pod behind it is ready (a Service routes to ready pods alone). A wait for a start
+    /// needs none: Kubernetes starts every pod, and the waiting one serves without the other (the api without Redis).
     /// </summary>
     public static List<V1Container> Waits(IResource resource, IReadOnlySet<string> published, string image, long uid)
     {
         var waits = new List<V1Container>();
-        foreach (var wait in resource.Annotations.OfType<WaitAnnotation>().Where(w => published.Contains(w.Resource.Name)))
+        foreach (var wait in PublishedWaits.Of(resource).Where(w => published.Contains(w.Resource.Name) && w.Type != WaitType.WaitUntilStarted))
         {
-            if (wait.WaitType == WaitType.WaitForCompletion)
+            if (wait.Type == WaitType.WaitForCompletion)
             {
                 throw new PublishException($"{resource.Name} waits for {wait.Resource.Name} to complete, which Kubernetes cannot express; wait for it to be healthy instead.");
             }

@@ -16,21 +16,21 @@ public class ModelTests
     ];
 
     private static IEnumerable<string> WaitsFor(IResource resource)
-        => resource.Annotations.OfType<WaitAnnotation>().Select(w => w.Resource.Name).Order();
+        => resource.Annotations.OfType<WaitAnnotation>().Select(w => $"{w.Resource.Name}:{w.WaitType}")
+            .Concat(resource.Annotations.OfType<ServingWaitAnnotation>().Select(w => $"{w.Resource.Name}:Serving")).Order();
 
     [Theory]
     [InlineData("Local")]
     [InlineData("Containers")]
-    public async Task WaitFor_graph_is_the_compose_dependency_chain_gated_on_health(string mode)
+    public async Task WaitFor_graph_is_the_compose_chain_where_redis_need_only_start_and_a_degraded_api_serves(string mode)
     {
         var model = await AppHostModelAsync("--environment", "Development", $"--Ichrisbirch:Infrastructure={mode}");
         var byName = model.Resources.ToDictionary(r => r.Name);
 
-        Assert.Equal(["postgres", "redis"], WaitsFor(byName["api"]));
-        Assert.Equal(["api"], WaitsFor(byName["app"]));
-        Assert.Equal(["api", "postgres"], WaitsFor(byName["scheduler"]));
+        Assert.Equal(["postgres:WaitUntilHealthy", "redis:WaitUntilStarted"], WaitsFor(byName["api"]));
+        Assert.Equal(["api:Serving"], WaitsFor(byName["app"]));
+        Assert.Equal(["api:Serving", "postgres:WaitUntilHealthy"], WaitsFor(byName["scheduler"]));
         Assert.Empty(WaitsFor(byName["postgres"]));
-        Assert.All(byName.Values.SelectMany(r => r.Annotations.OfType<WaitAnnotation>()), w => Assert.Equal(WaitType.WaitUntilHealthy, w.WaitType));
     }
 
     [Theory]
@@ -109,9 +109,10 @@ public class ModelTests
         Assert.Equal("api-secret-key", Assert.IsType<ParameterResource>(app["API_SECRET_KEY"]).Name);
         Assert.Equal("app-admin-password", Assert.IsType<ParameterResource>(app["APP_ADMIN_PASSWORD"]).Name);
         Assert.DoesNotContain("APP_ADMIN_PASSWORD", api.Keys); // the app's alone
+        Assert.Equal("0", app["TRUSTED_PROXY_COUNT"]); // run mode: no proxy in front, X-Forwarded-For is not believed
 
         var scheduler = await EnvironmentAsync(local.Resources.Single(r => r.Name == "scheduler"));
-        Assert.Superset(new HashSet<string> { "POSTGRES_HOST", "POSTGRES_PASSWORD", "SCHEDULER_HEALTH_HOST", "SCHEDULER_HEALTH_PORT", "FASTAPI_PORT" }, scheduler.Keys.ToHashSet());
+        Assert.Superset(new HashSet<string> { "POSTGRES_HOST", "POSTGRES_PASSWORD", "SCHEDULER_HEALTH_HOST", "SCHEDULER_HEALTH_PORT" }, scheduler.Keys.ToHashSet());
         Assert.DoesNotContain("APP_ADMIN_PASSWORD", scheduler.Keys);
     }
 
@@ -132,7 +133,7 @@ public class ModelTests
         Assert.Superset(new HashSet<string> { "FLASK_SECRET_KEY", "API_SECRET_KEY", "FASTAPI_HOST" }, env["app"]);
         Assert.DoesNotContain(env["app"], k => k.StartsWith("POSTGRES_", StringComparison.Ordinal) || k.StartsWith("REDIS_", StringComparison.Ordinal));
         Assert.Contains("POSTGRES_PASSWORD", env["scheduler"]);
-        Assert.DoesNotContain(env["scheduler"], k => k.StartsWith("REDIS_", StringComparison.Ordinal));
+        Assert.DoesNotContain(env["scheduler"], k => k.StartsWith("REDIS_", StringComparison.Ordinal) || k.StartsWith("FASTAPI_", StringComparison.Ordinal) || k == "API_SECRET_KEY");
     }
 
     [Theory]

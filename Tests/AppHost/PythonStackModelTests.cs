@@ -26,10 +26,10 @@ public class PythonStackModelTests
         Assert.Equal("api-installer", installer.Name);
         Assert.Empty(model.Resources.OfType<PythonVenvCreatorResource>());
         Assert.Contains("--no-deps", installer.Annotations.OfType<CommandLineArgsCallbackAnnotation>().Any() ? await Models.ArgTextAsync(installer) : []);
-        string[] Waits(string name) => [.. model.Resources.Single(r => r.Name == name).Annotations.OfType<WaitAnnotation>()
-            .Select(w => $"{w.Resource.Name}:{w.WaitType}").Order()];
-        Assert.Equal(["api-installer:WaitForCompletion", "postgres:WaitUntilHealthy", "redis:WaitUntilHealthy"], Waits("api"));
-        Assert.Equal(["api-installer:WaitForCompletion", "api:WaitUntilHealthy"], Waits("app"));
+        string[] Waits(string name) => [.. PublishedWaits.Of(model.Resources.Single(r => r.Name == name))
+            .Select(w => $"{w.Resource.Name}:{w.Type}").Order()];
+        Assert.Equal(["api-installer:WaitForCompletion", "postgres:WaitUntilHealthy", "redis:WaitUntilStarted"], Waits("api"));
+        Assert.Equal(["api-installer:WaitForCompletion", "api:WaitUntilHealthy"], Waits("app")); // serving: healthy or degraded
         Assert.Equal(["api-installer:WaitForCompletion", "api:WaitUntilHealthy", "postgres:WaitUntilHealthy"], Waits("scheduler"));
         Assert.Contains("api-installer:WaitForCompletion", Waits("test-runner"));
     }

@@ -80,12 +80,12 @@ public class ComposeBundleTests(PublishedBundle bundle) : IClassFixture<Publishe
     }
 
     [Fact]
-    public void Depends_on_follows_WaitFor_with_service_healthy()
+    public void Depends_on_follows_WaitFor_with_service_healthy_a_degraded_api_passing_and_redis_only_started()
     {
         static Dictionary<string, string> Deps(Dictionary<object, object> services, string name)
             => services.Map(name, "depends_on").ToDictionary(d => (string)d.Key, d => (string)((Dictionary<object, object>)d.Value)["condition"]);
 
-        Assert.Equal(new() { ["postgres"] = "service_healthy", ["redis"] = "service_healthy" }, Deps(bundle.Services, "api"));
+        Assert.Equal(new() { ["postgres"] = "service_healthy", ["redis"] = "service_started" }, Deps(bundle.Services, "api"));
         Assert.Equal(new() { ["api"] = "service_healthy" }, Deps(bundle.Services, "app"));
         Assert.Equal(new() { ["api"] = "service_healthy", ["postgres"] = "service_healthy" }, Deps(bundle.Services, "scheduler"));
         Assert.Equal(new() { ["api"] = "service_healthy", ["app"] = "service_healthy" }, Deps(bundle.Services, "nginx"));
@@ -99,8 +99,8 @@ public class ComposeBundleTests(PublishedBundle bundle) : IClassFixture<Publishe
         string[] postgres = ["POSTGRES_DB", "POSTGRES_HOST", "POSTGRES_PASSWORD", "POSTGRES_PORT", "POSTGRES_USERNAME"];
         string[] api = ["API_SECRET_KEY", "FASTAPI_HOST", "FASTAPI_PORT", "FASTAPI_PROTOCOL"];
         Assert.Equal(Sorted([.. common, .. postgres, "API_SECRET_KEY", "REDIS_HOST", "REDIS_PASSWORD", "REDIS_PORT"]), Keys("api"));
-        Assert.Equal(Sorted([.. common, .. api, "APP_ADMIN_PASSWORD", "FLASK_SECRET_KEY"]), Keys("app")); // the public-facing app holds no database or cache password
-        Assert.Equal(Sorted([.. common, .. api, .. postgres, "SCHEDULER_HEALTH_HOST", "SCHEDULER_HEALTH_PORT"]), Keys("scheduler"));
+        Assert.Equal(Sorted([.. common, .. api, "APP_ADMIN_PASSWORD", "FLASK_SECRET_KEY", "TRUSTED_PROXY_COUNT"]), Keys("app")); // the public-facing app holds no database or cache password
+        Assert.Equal(Sorted([.. common, .. postgres, "SCHEDULER_HEALTH_HOST", "SCHEDULER_HEALTH_PORT"]), Keys("scheduler")); // waits for the api, never calls it
 
         var env = bundle.Services.Map("api", "environment");
         Assert.Equal(("production", "postgres", "5432", "ichrisbirch", "redis"),
@@ -108,6 +108,7 @@ public class ComposeBundleTests(PublishedBundle bundle) : IClassFixture<Publishe
         Assert.Equal("${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in .env}", env["POSTGRES_PASSWORD"]);
         Assert.Equal(("api", "8000"), ((string)bundle.Services.Map("app", "environment")["FASTAPI_HOST"], (string)bundle.Services.Map("app", "environment")["FASTAPI_PORT"]));
         Assert.Equal("0.0.0.0", bundle.Services.Map("scheduler", "environment")["SCHEDULER_HEALTH_HOST"]);
+        Assert.Equal("1", bundle.Services.Map("app", "environment")["TRUSTED_PROXY_COUNT"]); // behind nginx
     }
 
     private static string[] Sorted(string[] keys) => keys.Order(StringComparer.Ordinal).ToArray();
