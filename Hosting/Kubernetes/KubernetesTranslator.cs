@@ -57,8 +57,11 @@ internal static class KubernetesTranslator
                 TerminationGracePeriodSeconds = resource.Annotations.OfType<GracefulStopAnnotation>().LastOrDefault() is { } stop ? (long)stop.GracePeriod.TotalSeconds : null,
             };
             var scaling = isBase && environment.Autoscaled.TryGetValue(resource.Name, out var s) ? s : null;
-            var workload = KubernetesWorkloads.Workload(resource, pod, claims, scaling);
+            var takesTraffic = environment.Routes.Any(r => r.Service == resource.Name) || published.ClientsOf(resource.Name).Any();
+            var replicas = new ReplicaPlan((takesTraffic || scaling is not null) && !resource.IsSingleInstance(), isBase ? environment.Replicas : 1, scaling);
+            var workload = KubernetesWorkloads.Workload(resource, pod, claims, replicas, environment);
             objects[$"{resource.Name}-{workload.Kind.ToLowerInvariant()}.yaml"] = workload;
+            if (workload is V1Deployment && replicas.Replicated) objects[$"{resource.Name}-pdb.yaml"] = KubernetesWorkloads.DisruptionBudget(resource.Name);
             if (ports.Count > 0) objects[$"{resource.Name}-service.yaml"] = KubernetesWorkloads.Service(resource, ports);
             if (scaling is { Max: > 1 } && workload is V1Deployment) objects[$"{resource.Name}-hpa.yaml"] = KubernetesWorkloads.Autoscaler(resource.Name, scaling);
         }

@@ -89,13 +89,14 @@ public class KubernetesModelTests(RenderedManifests manifests) : IClassFixture<R
     {
         var scheduler = Production.Object("Deployment", "scheduler");
         Assert.Equal(("1", "Recreate"), ((string)scheduler.At("spec", "replicas")!, (string)scheduler.At("spec", "strategy", "type")!));
-        Assert.True(int.Parse((string)Production.Object("Deployment", "api").At("spec", "replicas")!) >= 2);
+        Assert.Null(Production.Object("Deployment", "api").At("spec", "replicas")); // the autoscaler owns them
         var hpa = Production.Object("HorizontalPodAutoscaler", "api");
         Assert.Equal(("api", "2"), ((string)hpa.At("spec", "scaleTargetRef", "name")!, (string)hpa.At("spec", "minReplicas")!));
         foreach (var overlay in new[] { "development", "testing" })
         {
             Assert.DoesNotContain(manifests.Objects[overlay], d => (string)d["kind"] == "HorizontalPodAutoscaler");
             Assert.All(Workloads(manifests.Objects[overlay]).Where(w => (string)w["kind"] != "Job"), w => Assert.Equal("1", w.At("spec", "replicas")));
+            Assert.Equal("RollingUpdate", manifests.Objects[overlay].Object("Deployment", "app").At("spec", "strategy", "type"));
         }
         Assert.Equal("debug", manifests.Objects["development"].Object("ConfigMap", "api-env").At("data", "LOG_LEVEL"));
     }

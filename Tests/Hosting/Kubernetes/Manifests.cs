@@ -72,18 +72,13 @@ public static class Manifests
 
     /// <summary>
     /// Writes the manifests of <paramref name="topology"/> in-process, with the Kubernetes environment the
-    /// AppHost configures (overlays, ingress, image users, autoscaling) read from its Production model.
+    /// AppHost configures (overlays, ingress, image users, autoscaling) as its Production model holds it.
     /// </summary>
     public static async Task<string> WriteAsync(Action<IDistributedApplicationBuilder> topology, string? output = null)
     {
         var appHost = Path.Combine(Publisher.RepoRoot, "AppHost");
         var models = new PublishedModels(topology, appHost);
-        var configured = (await models.GetAsync("Production")).Model.Resources.OfType<KustomizeBundleResource>().Single();
-        var environment = new KustomizeBundleResource(configured.Name, topology, appHost);
-        foreach (var overlay in configured.Overlays) environment.Overlays.Add(overlay);
-        foreach (var route in configured.Routes) environment.Routes.Add(route);
-        foreach (var (image, uid) in configured.ImageUsers) environment.ImageUsers[image] = uid;
-        foreach (var (name, scaling) in configured.Autoscaled) environment.Autoscaled[name] = scaling;
+        var environment = (await models.GetAsync("Production")).Model.Resources.OfType<KustomizeBundleResource>().Single();
         output ??= System.IO.Directory.CreateTempSubdirectory("k8s-model-").FullName;
         try
         {
