@@ -58,7 +58,7 @@ internal static class ApplicationRole
             .WithEnvironment("PGCONNECT_TIMEOUT", "10")
             .WithEnvironment("POSTGRES_APP_USER", role)
             .WithEnvironment("POSTGRES_APP_PASSWORD", password)
-            .WithRestartPolicy(RestartPolicy.No)
+            .WithRestartPolicy(RestartPolicy.No).WithRunToCompletion(TimeSpan.FromMinutes(5))
             .WithParentRelationship(postgres)
             .WaitFor(postgres);
 

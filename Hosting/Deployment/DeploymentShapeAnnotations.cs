@@ -24,3 +24,16 @@ public sealed record LiveSourceAnnotation(string SourceDirectory, string Target)
 /// <param name="SourcePath">The file on the publishing machine.</param>
 /// <param name="Target">The file's path inside the container.</param>
 public sealed record DeploymentFileAnnotation(string SourcePath, string Target) : IResourceAnnotation;
+
+/// <summary>
+/// The resource runs once to completion (a test run, a migration) instead of serving until stopped: a Kubernetes Job
+/// rather than a Deployment, whatever its restart policy. Publisher-neutral.
+/// </summary>
+/// <param name="Deadline">The longest one run may take before it is stopped as failed.</param>
+public sealed record RunToCompletionAnnotation(TimeSpan Deadline) : IResourceAnnotation;
+
+/// <summary>
+/// At most one instance of the resource may run at a time (a job scheduler): never scaled out, and replaced by
+/// stopping the old instance before the new one starts. Publisher-neutral.
+/// </summary>
+public sealed record SingleInstanceAnnotation : IResourceAnnotation;
