@@ -5,6 +5,7 @@
 #   stop    stop the private dockerd started by `start` (its containers go with it) and remove its bridge
 #   env     print the DOCKER_HOST line for the processes that must reach it
 #   status  exit 0 when the private dockerd answers
+# ICHRISBIRCH_DOCKER_OFFICIAL_IMAGES=1: pull debian:bookworm-slim from the registry instead of debootstrapping it.
 # Everything lives in its own places: data root (images, build cache, the debootstrapped base) in
 # $ICHRISBIRCH_DOCKER_CACHE (default /var/cache/ichrisbirch-docker, kept between runs so a warm run skips
 # debootstrap and the image builds' downloads); socket, pid file and exec root in /run/ichrisbirch-docker;
@@ -67,7 +68,9 @@ start_daemon() {
 }
 
 # debian:bookworm-slim inside this engine only: debootstrap --variant=minbase, cached as a tarball.
+# ICHRISBIRCH_DOCKER_OFFICIAL_IMAGES=1 (a machine with a registry): the official image, pulled, instead.
 ensure_base() {
+  if [ "${ICHRISBIRCH_DOCKER_OFFICIAL_IMAGES:-0}" = 1 ]; then docker pull -q "$base_image" >/dev/null; return; fi
   docker image inspect "$base_image" >/dev/null 2>&1 && return 0
   if [ ! -s "$base_tar" ]; then
     local root; root="$(mktemp -d /var/tmp/ichrisbirch-minbase.XXXXXX)"
