@@ -3,58 +3,6 @@ using Microsoft.Extensions.Configuration;
 
 namespace Ichrisbirch.AppHost;
 
-/// <summary>Where PostgreSQL and Redis come from.</summary>
-public enum InfrastructureMode
-{
-    /// <summary>Containers when a container runtime answers, else Local.</summary>
-    Auto,
-    /// <summary>Local processes from the machine's own binaries.</summary>
-    Local,
-    /// <summary>Aspire.Hosting.PostgreSQL / Aspire.Hosting.Redis containers.</summary>
-    Containers,
-}
-
-/// <summary>The services' LOG_LEVEL.</summary>
-public enum ServiceLogLevel
-{
-    /// <summary>debug</summary>
-    Debug,
-    /// <summary>info</summary>
-    Info,
-    /// <summary>warning</summary>
-    Warning,
-    /// <summary>error</summary>
-    Error,
-    /// <summary>critical</summary>
-    Critical,
-}
-
-/// <summary>How a Python web service is served in this environment.</summary>
-public sealed record ServerSettings
-{
-    /// <summary>Fixed host port (null: any free port).</summary>
-    public int? Port { get; init; }
-    /// <summary>gunicorn instead of uvicorn / flask run.</summary>
-    public bool Gunicorn { get; init; }
-    /// <summary>gunicorn workers; unset: services/gunicorn.conf.py derives them from the CPUs at start-up.</summary>
-    public int? Workers { get; init; }
-    /// <summary>Reload on source changes.</summary>
-    public bool Reload { get; init; }
-    /// <summary>Start under debugpy, listening on the <c>debugpy</c> endpoint (run mode; refused in Production).</summary>
-    public bool Debug { get; init; }
-}
-
-/// <summary>Local-mode locations.</summary>
-public sealed record LocalSettings
-{
-    /// <summary>Root of the data folders (default: per user, keyed by environment).</summary>
-    public string? DataDirectory { get; init; }
-    /// <summary>Folder holding initdb and postgres.</summary>
-    public string? PostgresBinDirectory { get; init; }
-    /// <summary>The redis-server executable.</summary>
-    public string? RedisServerPath { get; init; }
-}
-
 /// <summary>Everything that differs between Development, Testing and Production: the <c>Ichrisbirch</c> section of appsettings.{Environment}.json.</summary>
 public sealed record IchrisbirchSettings
 {

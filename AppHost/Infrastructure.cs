@@ -3,7 +3,7 @@ using Aspire.Hosting.ApplicationModel;
 namespace Ichrisbirch.AppHost;
 
 /// <summary>Where PostgreSQL and Redis come from (local processes or containers) and where their data lives.</summary>
-internal static partial class Extensions
+internal static class Infrastructure
 {
     /// <summary>
     /// PostgreSQL with the application database (a child resource named NAME-db, added by AddDatabase in both modes), as a
@@ -17,7 +17,7 @@ internal static partial class Extensions
             var dataDirectory = Path.Combine(settings.PersistentData ? settings.DataRoot() : InMemoryRoot, name);
             var local = builder.AddLocalPostgres(name, password, dataDirectory,
                     settings.PostgresPort, inMemory: !settings.PersistentData, binDirectory: settings.Local.PostgresBinDirectory, majorVersion: settings.PostgresVersion)
-                .WithSetupHint($"set {IchrisbirchSettings.SectionName}:Local:PostgresBinDirectory to their folder, or {SetupScriptHint}")
+                .WithSetupHint($"set {IchrisbirchSettings.SectionName}:Local:PostgresBinDirectory to their folder, or {SetupChecks.SetupScriptHint}")
                 .WithBackupCommands(settings.Database, Path.Combine(settings.DataRoot(), "backups"));
             var localDatabase = local.AddDatabase($"{name}-db", settings.Database);
             return local.WithPostgresContract(local.Resource.PrimaryEndpoint, password, localDatabase.Resource.DatabaseName, LocalServerPort);
@@ -50,7 +50,7 @@ internal static partial class Extensions
         {
             var local = builder.AddLocalRedis(name, password, Path.Combine(settings.DataRoot(), name),
                     settings.RedisPort, persistent: settings.PersistentData, serverPath: settings.Local.RedisServerPath)
-                .WithSetupHint($"set {IchrisbirchSettings.SectionName}:Local:RedisServerPath, or {SetupScriptHint}");
+                .WithSetupHint($"set {IchrisbirchSettings.SectionName}:Local:RedisServerPath, or {SetupChecks.SetupScriptHint}");
             builder.FlushCacheAfterDatabaseRestore(local.Resource.PrimaryEndpoint, password);
             return local.WithRedisContract(local.Resource.PrimaryEndpoint, password, LocalServerPort);
         }

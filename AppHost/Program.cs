@@ -1,7 +1,7 @@
 using Ichrisbirch.AppHost;
 
 SetupException.ReportUnhandledAsOneLine(); // a wrong setting or a missing prerequisite: one line that names the fix, exit 1
-var builder = Launch.CreateBuilder(args);
+var builder = AppHostStartup.CreateBuilder(args);
 Program.Ichrisbirch(builder);
 builder.Build().Run();
 
@@ -12,6 +12,7 @@ internal partial class Program
     internal static void Ichrisbirch(IDistributedApplicationBuilder builder)
     {
         var settings = builder.AddIchrisbirchSettings();
+        builder.AddSetupChecks(settings); // run mode: secrets and free ports, before any process starts
         builder.AddSupervisor(); // restarts what exits on its own, as each resource's restart policy says
 
         var postgresPassword = builder.AddParameter("postgres-password", secret: true);
@@ -27,7 +28,7 @@ internal partial class Program
 
         var api = builder.AddUvicornApp("api", settings.ServicesDirectory, "ichrisbirch.wsgi_api:api")
             .WithServiceDefaults()
-            .WithServer(settings.Api, settings.HostPorts)
+            .WithServerSettings(settings.Api, settings.HostPorts)
             .WithRestartPolicy(settings.RestartPolicy).WithResourceLimits(cpus: 1.0, memoryMiB: 1024)
             .WithApiKeyAndContract(apiSecretKey)
             .WithReference(postgres).WaitFor(postgres)
@@ -35,7 +36,7 @@ internal partial class Program
 
         var app = builder.AddFlaskApp("app", settings.ServicesDirectory, "ichrisbirch.wsgi_app:app")
             .WithServiceDefaults()
-            .WithServer(settings.App, settings.HostPorts)
+            .WithServerSettings(settings.App, settings.HostPorts)
             .WithRestartPolicy(settings.RestartPolicy).WithResourceLimits(cpus: 1.0, memoryMiB: 1024)
             .WithFlaskKeyAndContract(flaskSecretKey)
             .WithWritesBehindSignIn(appAdminPassword)

@@ -1,20 +1,20 @@
 namespace Ichrisbirch.AppHost;
 
 /// <summary>How the Python web services are served and probed.</summary>
-internal static partial class Extensions
+internal static class Servers
 {
     /// <summary>WORKDIR of services/Dockerfile.</summary>
     private const string ImageWorkingDirectory = "/app";
 
     /// <summary>How deployments probe a Python web service's /health.</summary>
-    private static IResourceBuilder<T> WithWebHealthTiming<T>(this IResourceBuilder<T> builder) where T : PythonAppResource
+    public static IResourceBuilder<T> WithWebHealthTiming<T>(this IResourceBuilder<T> builder) where T : PythonAppResource
         => builder.WithHealthCheckTiming(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), retries: 3);
 
     /// <summary>
     /// Serves the app as this environment says (port, uvicorn/flask or gunicorn, workers, reload, debugpy); the port is
     /// reachable from outside the stack when <paramref name="hostPort"/>. A reloading server is deployed with its live source.
     /// </summary>
-    public static IResourceBuilder<T> WithServer<T>(this IResourceBuilder<T> builder, ServerSettings server, bool hostPort) where T : PythonAppResource
+    public static IResourceBuilder<T> WithServerSettings<T>(this IResourceBuilder<T> builder, ServerSettings server, bool hostPort) where T : PythonAppResource
     {
         builder.WithEndpoint("http", e => { e.Port = server.Port; e.IsExternal = hostPort; });
         if (server.Gunicorn) builder.WithGunicorn(server.Workers);

@@ -2,8 +2,8 @@ using Aspire.Hosting.ApplicationModel;
 
 namespace Ichrisbirch.AppHost;
 
-/// <summary>The services' configuration contract (what a reference gives) and how the stack is deployed.</summary>
-internal static partial class Extensions
+/// <summary>The services' configuration contracts: what a reference to each of them gives.</summary>
+internal static class ServiceContracts
 {
     /// <summary>The api's secret key (API_SECRET_KEY), and its contract: FASTAPI_HOST/PORT/PROTOCOL and the same key for its clients.</summary>
     public static IResourceBuilder<T> WithApiKeyAndContract<T>(this IResourceBuilder<T> builder, IResourceBuilder<ParameterResource> key) where T : PythonAppResource
@@ -59,31 +59,8 @@ internal static partial class Extensions
         });
     }
 
-    /// <summary>
-    /// <c>aspire publish</c>: docker-compose.yml from the Production model, docker-compose.dev.yml / .test.yml from
-    /// the Development / Testing models, health probes through the image's own probe, rotated json logs.
-    /// </summary>
-    public static IResourceBuilder<ComposeBundleResource> AddComposeDeployment(this IDistributedApplicationBuilder builder, Action<IDistributedApplicationBuilder> topology)
-        => builder.AddComposeBundle("compose", topology)
-            .WithOverride("Development", "docker-compose.dev.yml")
-            .WithOverride("Testing", "docker-compose.test.yml")
-            .WithHttpProbeCommand("python", "-m", "ichrisbirch.healthcheck")
-            .WithIngressOptions(nginx =>
-            {
-                nginx.Restart = RestartPolicy.Always;
-                nginx.Limits = new(Cpus: 0.5, MemoryMiB: 128);
-                nginx.Timing = new(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5), Retries: 3);
-                nginx.StopGracePeriod = TimeSpan.FromSeconds(10);
-            })
-            .ConfigureComposeFile(file =>
-            {
-                foreach (var service in file.Services.Values)
-                {
-                    service.Logging = new() { Driver = "json-file", Options = new(StringComparer.Ordinal) { ["max-size"] = "10m", ["max-file"] = "3" } };
-                }
-            });
-
-    private static IResourceBuilder<T> WithPostgresContract<T>(this IResourceBuilder<T> builder, EndpointReference endpoint, IResourceBuilder<ParameterResource> password, string database,
+    /// <summary>PostgreSQL's contract: POSTGRES_HOST/PORT/DB/USERNAME/PASSWORD (<paramref name="port"/>: which port of the endpoint services use).</summary>
+    public static IResourceBuilder<T> WithPostgresContract<T>(this IResourceBuilder<T> builder, EndpointReference endpoint, IResourceBuilder<ParameterResource> password, string database,
         EndpointProperty port = EndpointProperty.Port)
         where T : IResource
         => builder.WithServiceContract(env =>
@@ -95,7 +72,8 @@ internal static partial class Extensions
             env["POSTGRES_PASSWORD"] = password.Resource;
         });
 
-    private static IResourceBuilder<T> WithRedisContract<T>(this IResourceBuilder<T> builder, EndpointReference endpoint, IResourceBuilder<ParameterResource> password,
+    /// <summary>Redis's contract: REDIS_HOST/PORT/PASSWORD (<paramref name="port"/>: which port of the endpoint services use).</summary>
+    public static IResourceBuilder<T> WithRedisContract<T>(this IResourceBuilder<T> builder, EndpointReference endpoint, IResourceBuilder<ParameterResource> password,
         EndpointProperty port = EndpointProperty.Port)
         where T : IResource
         => builder.WithServiceContract(env =>

@@ -3,45 +3,21 @@ using Microsoft.Extensions.Configuration;
 
 namespace Ichrisbirch.AppHost;
 
-/// <summary>The environment's settings, and the checks that stop a wrong setup before any process starts.</summary>
-internal static partial class Extensions
+/// <summary>The checks that stop a wrong setup before any process starts.</summary>
+internal static class SetupChecks
 {
     /// <summary>How this repository prepares a machine: named in every error about a missing prerequisite.</summary>
-    private const string SetupScriptHint = "run scripts/bootstrap.sh";
+    public const string SetupScriptHint = "run scripts/bootstrap.sh";
 
-    /// <summary>
-    /// Reads the environment's settings (appsettings.{Environment}.json) once and validates them, hands the AppHost-wide
-    /// values to ServiceDefaults and the Python hosting, and (run mode) checks secrets and ports before any process starts.
-    /// </summary>
-    public static IchrisbirchSettings AddIchrisbirchSettings(this IDistributedApplicationBuilder builder)
+    /// <summary>Run mode: before any process starts, every secret has a value and every fixed host port is free.</summary>
+    public static void AddSetupChecks(this IDistributedApplicationBuilder builder, IchrisbirchSettings settings)
     {
-        var environment = builder.Environment.EnvironmentName;
-        if (!ServiceDefaultsExtensions.ServiceEnvironments.ContainsKey(environment))
+        if (!builder.ExecutionContext.IsRunMode) return;
+        builder.Eventing.Subscribe<BeforeStartEvent>(async (e, ct) =>
         {
-            throw new SetupException(
-                $"Unknown environment '{environment}'. Use Development, Testing or Production " +
-                "(--environment NAME, DOTNET_ENVIRONMENT or the launch profile).");
-        }
-        // Publish models read only the checked-in appsettings*.json, so the published files are the same on every machine.
-        if (builder.ExecutionContext.IsRunMode) builder.Configuration.AddEnvFile(builder.AppHostDirectory, environment);
-        var settings = IchrisbirchSettings.Read(builder.Configuration, environment);
-        builder.ConfigureServiceDefaults(defaults => defaults.LogLevel = settings.LogLevel.ToString().ToLowerInvariant());
-        builder.ConfigurePythonHosting(python =>
-        {
-            python.SetupHint = SetupScriptHint;
-            python.BaseInterpreter = settings.PythonInterpreter; // Debian's, with the python3-* packages
-            python.SystemSitePackages = true;
-            python.InstallArgs.Add("--no-deps"); // requirements.txt is the complete closure, see its header
+            await EnsureSecretsAsync(e.Model, settings, ct).ConfigureAwait(false);
+            EnsurePortsFree(builder.Configuration, settings);
         });
-        if (builder.ExecutionContext.IsRunMode)
-        {
-            builder.Eventing.Subscribe<BeforeStartEvent>(async (e, ct) =>
-            {
-                await EnsureSecretsAsync(e.Model, settings, ct).ConfigureAwait(false);
-                EnsurePortsFree(builder.Configuration, settings);
-            });
-        }
-        return settings;
     }
 
     /// <summary>Before any process starts: every secret parameter has a value (Production: a non-empty one).</summary>

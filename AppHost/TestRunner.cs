@@ -3,7 +3,7 @@ using Aspire.Hosting.ApplicationModel;
 namespace Ichrisbirch.AppHost;
 
 /// <summary>The Testing environment's pytest run against the live stack.</summary>
-internal static partial class Extensions
+internal static class TestRunner
 {
     /// <summary>
     /// Testing only: runs the services' live pytest suite against the running stack once api, app and scheduler

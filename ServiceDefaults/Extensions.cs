@@ -148,12 +148,6 @@ public static class ServiceDefaultsExtensions
 /// <summary>What a referencing service receives from a resource (see <see cref="ServiceDefaultsExtensions.WithServiceContract{T}(IResourceBuilder{T}, Func{EnvironmentCallbackContext, Task})"/>).</summary>
 public sealed record ServiceContractAnnotation(Func<EnvironmentCallbackContext, Task> Apply) : IResourceAnnotation;
 
-/// <summary>The HTTP path and endpoint a service answers health probes on; publishers turn it into a healthcheck.</summary>
-public sealed record HealthProbeAnnotation(string Path, string EndpointName) : IResourceAnnotation;
-
-/// <summary>How long a service may take to stop after SIGTERM.</summary>
-public sealed record GracefulStopAnnotation(TimeSpan GracePeriod) : IResourceAnnotation;
-
 /// <summary>AppHost-wide values of <see cref="ServiceDefaultsExtensions.WithServiceDefaults{T}"/>.</summary>
 public sealed class ServiceDefaultsOptions
 {

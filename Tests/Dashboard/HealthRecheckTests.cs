@@ -2,7 +2,7 @@ using Ichrisbirch.AppHost;
 
 namespace Ichrisbirch.Tests.Dashboard;
 
-/// <summary>Aspire re-checks a starting resource every 100 ms more, not every 1 s more (see <see cref="Launch.HealthRecheckStep"/>).</summary>
+/// <summary>Aspire re-checks a starting resource every 100 ms more, not every 1 s more (see <see cref="AppHostStartup.HealthRecheckStep"/>).</summary>
 public class HealthRecheckTests
 {
     [Fact]
@@ -10,7 +10,7 @@ public class HealthRecheckTests
     {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(["--environment", "Testing", "--Ichrisbirch:Infrastructure=Local"]);
         await using var app = await builder.BuildAsync();
-        Assert.True(Launch.ShortenHealthRechecks(app.Services),
+        Assert.True(AppHostStartup.ShortenHealthRechecks(app.Services),
             "Aspire.Hosting.Health.ResourceHealthCheckService.NonHealthyHealthCheckStepInterval is gone: dependents start up to 4 s late again; find the new knob.");
     }
 }

@@ -1,4 +1,4 @@
-using Ichrisbirch.AppHost.Compose;
+using Ichrisbirch.Hosting.Compose;
 using Ichrisbirch.Tests.Publish;
 
 namespace Ichrisbirch.Tests.Kubernetes;

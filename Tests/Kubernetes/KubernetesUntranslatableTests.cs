@@ -1,4 +1,4 @@
-using Ichrisbirch.AppHost.Compose;
+using Ichrisbirch.Hosting.Compose;
 
 namespace Ichrisbirch.Tests.Kubernetes;
 

@@ -1,5 +1,5 @@
-using Ichrisbirch.AppHost.Compose;
-using Ichrisbirch.AppHost.Kubernetes;
+using Ichrisbirch.Hosting.Compose;
+using Ichrisbirch.Hosting.Kubernetes;
 using Ichrisbirch.Tests.Publish;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;

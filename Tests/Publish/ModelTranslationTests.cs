@@ -1,6 +1,6 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
-using Ichrisbirch.AppHost.Compose;
+using Ichrisbirch.Hosting.Compose;
 
 namespace Ichrisbirch.Tests.Publish;
 

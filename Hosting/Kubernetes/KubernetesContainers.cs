@@ -1,10 +1,10 @@
 using System.Globalization;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
-using Ichrisbirch.AppHost.Compose;
+using Ichrisbirch.Hosting.Compose;
 using k8s.Models;
 
-namespace Ichrisbirch.AppHost.Kubernetes;
+namespace Ichrisbirch.Hosting.Kubernetes;
 
 /// <summary>
 /// The parts of a container that come from annotations: readiness from the resource's health check (the same one

@@ -10,7 +10,7 @@ namespace Ichrisbirch.AppHost;
 /// the built AppHost without launchSettings.json): the dashboard's name, its access rules and the runtime settings of
 /// the orchestration's own processes. Its URLs and transport are Aspire settings in AppHost/appsettings.json.
 /// </summary>
-internal static class Launch
+internal static class AppHostStartup
 {
     /// <summary>The application name the dashboard shows.</summary>
     public const string ApplicationName = "Ichrisbirch";

@@ -1,6 +1,6 @@
 using Aspire.Hosting.ApplicationModel;
 
-namespace Ichrisbirch.AppHost.Compose;
+namespace Ichrisbirch.Hosting.Compose;
 
 /// <summary>
 /// nginx, the public entry, the same in every environment: routes from <see cref="ComposeBundleResource.Routes"/>;

@@ -1,9 +1,9 @@
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Pipelines;
-using Ichrisbirch.AppHost.Compose;
+using Ichrisbirch.Hosting.Compose;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Ichrisbirch.AppHost.Kubernetes;
+namespace Ichrisbirch.Hosting.Kubernetes;
 
 /// <summary>
 /// The publish step: builds the base environment's model and each overlay's, translates each with the one

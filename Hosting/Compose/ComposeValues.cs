@@ -1,7 +1,7 @@
 using System.Globalization;
 using Aspire.Hosting.ApplicationModel;
 
-namespace Ichrisbirch.AppHost.Compose;
+namespace Ichrisbirch.Hosting.Compose;
 
 /// <summary>
 /// Turns model values into compose strings: endpoint hosts become service names and ports their target ports,

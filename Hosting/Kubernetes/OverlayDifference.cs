@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 
-namespace Ichrisbirch.AppHost.Kubernetes;
+namespace Ichrisbirch.Hosting.Kubernetes;
 
 /// <summary>One JSON patch (RFC 6902) operation of an overlay.</summary>
 internal sealed record PatchOperation(string Op, string Path, JsonNode? Value);

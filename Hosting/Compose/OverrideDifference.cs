@@ -1,4 +1,4 @@
-namespace Ichrisbirch.AppHost.Compose;
+namespace Ichrisbirch.Hosting.Compose;
 
 /// <summary>
 /// An environment's compose file as an override of the base file: only what it adds or changes. Compose merges

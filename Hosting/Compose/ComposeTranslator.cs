@@ -2,7 +2,7 @@ using System.Globalization;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 
-namespace Ichrisbirch.AppHost.Compose;
+namespace Ichrisbirch.Hosting.Compose;
 
 /// <summary>One environment's model translated into compose.</summary>
 /// <param name="File">The compose file of that environment, complete.</param>

@@ -1,6 +1,6 @@
 using Aspire.Hosting.ApplicationModel;
-using Ichrisbirch.AppHost.Compose;
-using Ichrisbirch.AppHost.Kubernetes;
+using Ichrisbirch.Hosting.Compose;
+using Ichrisbirch.Hosting.Kubernetes;
 
 namespace Aspire.Hosting;
 

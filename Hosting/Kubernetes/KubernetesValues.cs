@@ -1,8 +1,8 @@
 using System.Text.RegularExpressions;
-using Ichrisbirch.AppHost.Compose;
+using Ichrisbirch.Hosting.Compose;
 using k8s.Models;
 
-namespace Ichrisbirch.AppHost.Kubernetes;
+namespace Ichrisbirch.Hosting.Kubernetes;
 
 /// <summary>
 /// Model values for Kubernetes, evaluated by the compose value evaluation (endpoints → service name and target

@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
 
-namespace Ichrisbirch.AppHost.Kubernetes;
+namespace Ichrisbirch.Hosting.Kubernetes;
 
 /// <summary>
 /// Writes the kustomize directories: <c>base/</c> (one file per object) and per overlay its kustomization

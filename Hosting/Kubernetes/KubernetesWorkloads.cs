@@ -1,8 +1,9 @@
+using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using k8s;
 using k8s.Models;
 
-namespace Ichrisbirch.AppHost.Kubernetes;
+namespace Ichrisbirch.Hosting.Kubernetes;
 
 /// <summary>
 /// Wraps a resource's pod into its workload: a Job for run-once resources, a StatefulSet for long-running ones

@@ -1,6 +1,6 @@
 using Aspire.Hosting.ApplicationModel;
 
-namespace Ichrisbirch.AppHost.Compose;
+namespace Ichrisbirch.Hosting.Compose;
 
 /// <summary>The fixed text of the bundle: file headers and the fallback Dockerfile.</summary>
 internal static class ComposeTemplates

@@ -1,6 +1,6 @@
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Pipelines;
-using Ichrisbirch.AppHost.Compose;
+using Ichrisbirch.Hosting.Compose;
 
 namespace Aspire.Hosting;
 

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Ichrisbirch.AppHost.Compose;
+namespace Ichrisbirch.Hosting.Compose;
 
 /// <summary>A path prefix nginx proxies to a service's port.</summary>
 internal sealed record NginxRoute(string PathPrefix, string Service, int Port);

@@ -1,7 +1,7 @@
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
 
-namespace Ichrisbirch.AppHost.Compose;
+namespace Ichrisbirch.Hosting.Compose;
 
 // A small typed subset of the compose specification (https://github.com/compose-spec/compose-spec),
 // serialised with YamlDotNet: null members and empty collections are left out, so the same types describe

@@ -1,10 +1,10 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
-using Ichrisbirch.AppHost.Compose;
+using Ichrisbirch.Hosting.Compose;
 using k8s;
 using k8s.Models;
 
-namespace Ichrisbirch.AppHost.Kubernetes;
+namespace Ichrisbirch.Hosting.Kubernetes;
 
 /// <summary>One environment's model as Kubernetes objects.</summary>
 /// <param name="Objects">Every object, by file name (<c>api-deployment.yaml</c>).</param>

@@ -1,7 +1,7 @@
 using System.Text;
 using Aspire.Hosting.ApplicationModel;
 
-namespace Ichrisbirch.AppHost.Compose;
+namespace Ichrisbirch.Hosting.Compose;
 
 /// <summary>Writes the bundle: the compose files, .env.example, nginx.conf and a copy of every build context.</summary>
 internal static class BundleWriter

@@ -1,0 +1,44 @@
+using Aspire.Hosting.ApplicationModel;
+
+namespace Ichrisbirch.AppHost;
+
+/// <summary>Where <c>aspire publish</c> deploys the stack to, and what is particular to this application in each target.</summary>
+internal static class DeploymentTargets
+{
+    /// <summary>
+    /// <c>aspire publish</c>: docker-compose.yml from the Production model, docker-compose.dev.yml / .test.yml from
+    /// the Development / Testing models, health probes through the image's own probe, rotated json logs.
+    /// </summary>
+    public static IResourceBuilder<ComposeBundleResource> AddComposeDeployment(this IDistributedApplicationBuilder builder, Action<IDistributedApplicationBuilder> topology)
+        => builder.AddComposeBundle("compose", topology)
+            .WithOverride("Development", "docker-compose.dev.yml")
+            .WithOverride("Testing", "docker-compose.test.yml")
+            .WithHttpProbeCommand("python", "-m", "ichrisbirch.healthcheck")
+            .WithIngressOptions(nginx =>
+            {
+                nginx.Restart = RestartPolicy.Always;
+                nginx.Limits = new(Cpus: 0.5, MemoryMiB: 128);
+                nginx.Timing = new(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5), Retries: 3);
+                nginx.StopGracePeriod = TimeSpan.FromSeconds(10);
+            })
+            .ConfigureComposeFile(file =>
+            {
+                foreach (var service in file.Services.Values)
+                {
+                    service.Logging = new() { Driver = "json-file", Options = new(StringComparer.Ordinal) { ["max-size"] = "10m", ["max-file"] = "3" } };
+                }
+            });
+
+    /// <summary>
+    /// <c>k8s/base</c> from the Production model, <c>k8s/overlays/{production,development,testing}</c> from each
+    /// environment's model; the services' image runs as uid 10001 (services/Dockerfile), postgres and redis as the
+    /// images' documented uid 999.
+    /// </summary>
+    public static IResourceBuilder<KustomizeBundleResource> AddKubernetesDeployment(this IDistributedApplicationBuilder builder, Action<IDistributedApplicationBuilder> topology)
+        => builder.AddKustomizeBundle("kubernetes", topology)
+            .WithOverlay("Production", "production")
+            .WithOverlay("Development", "development")
+            .WithOverlay("Testing", "testing")
+            .WithImageUser("library/postgres", 999)
+            .WithImageUser("library/redis", 999);
+}

@@ -1,0 +1,16 @@
+namespace Ichrisbirch.AppHost;
+
+/// <summary>How a Python web service is served in this environment.</summary>
+public sealed record ServerSettings
+{
+    /// <summary>Fixed host port (null: any free port).</summary>
+    public int? Port { get; init; }
+    /// <summary>gunicorn instead of uvicorn / flask run.</summary>
+    public bool Gunicorn { get; init; }
+    /// <summary>gunicorn workers; unset: services/gunicorn.conf.py derives them from the CPUs at start-up.</summary>
+    public int? Workers { get; init; }
+    /// <summary>Reload on source changes.</summary>
+    public bool Reload { get; init; }
+    /// <summary>Start under debugpy, listening on the <c>debugpy</c> endpoint (run mode; refused in Production).</summary>
+    public bool Debug { get; init; }
+}
