@@ -12,6 +12,8 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 engine="$repo/scripts/docker-test-engine.sh"
 runs="${WRK_RUNS:-2}"
 https_port=29443 http_port=29080
+exec 9>/run/ichrisbirch-docker.lock   # the Docker tests' lock: one user of the engine at a time
+flock -w 2700 9 || { echo "bench/docker.sh: the Docker tests hold /run/ichrisbirch-docker.lock" >&2; exit 1; }
 command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 state="$(bash "$engine" start | tail -n 1)"
 export "$(bash "$engine" env)"
@@ -19,7 +21,7 @@ work="$(mktemp -d /var/tmp/ichrisbirch-bench.XXXXXX)"
 compose() { (cd "$work" && docker-compose -p ichrisbirch-bench -f docker-compose.yml "$@"); }
 cleanup() {
   compose down -v --remove-orphans -t 5 >/dev/null 2>&1 || true
-  [ "$state" = started ] && bash "$engine" stop
+  bash "$engine" stop
   rm -rf "$work"
 }
 trap cleanup EXIT

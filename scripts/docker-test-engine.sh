@@ -2,7 +2,7 @@
 # The Docker tests' own Docker Engine: a private dockerd that never touches /var/run/docker.sock.
 #   start   install docker.io/debootstrap if missing, start the private dockerd (unless ours runs), make
 #           the debian:bookworm-slim base inside it; prints "started" or "running" on its last line
-#   stop    stop the private dockerd started by `start` (its containers go with it) and remove its bridge
+#   stop    remove the private dockerd's containers, volumes and dangling images, stop it, remove its bridge
 #   env     print the DOCKER_HOST line for the processes that must reach it
 #   status  exit 0 when the private dockerd answers
 # ICHRISBIRCH_DOCKER_OFFICIAL_IMAGES=1: pull debian:bookworm-slim from the registry instead of debootstrapping it.
@@ -90,6 +90,12 @@ stop_daemon() {
   if [ -s "$pidfile" ]; then
     local pid; pid="$(cat "$pidfile")"
     if kill -0 "$pid" 2>/dev/null; then
+      # Nothing of a run stays in the cache but images: containers, volumes and dangling layers go.
+      if docker info >/dev/null 2>&1; then
+        docker ps -aq | xargs -r docker rm -f >/dev/null 2>&1 || true
+        docker volume prune -f >/dev/null 2>&1 || true
+        docker image prune -f >/dev/null 2>&1 || true
+      fi
       kill -TERM "$pid"
       local i
       for i in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done

@@ -46,6 +46,10 @@ docker_start=$SECONDS
 dotnet test "$repo/Tests" --nologo --no-build --filter "FullyQualifiedName~Docker" 2>&1 | tee "$logs/docker.log"
 count_dotnet "$logs/docker.log" "${PIPESTATUS[0]}"
 echo "Docker tests: $((SECONDS - docker_start)) s wall time"
+if bash scripts/docker-test-engine.sh status; then   # the tests stop it: one still answering is a failure
+  echo "Docker tests left their engine running: stopping it"; bash scripts/docker-test-engine.sh stop
+  status=1; failed=$((failed + 1))
+fi
 
 rm -rf "$logs"
 echo "${passed} passed, ${failed} failed"

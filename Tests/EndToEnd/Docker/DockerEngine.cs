@@ -2,20 +2,25 @@ namespace Ichrisbirch.Tests.EndToEnd.Docker;
 
 /// <summary>
 /// The Docker tests' own engine (<c>scripts/docker-test-engine.sh</c>): started when none of its own runs, stopped
-/// at the end when this fixture started it. Only the docker and docker-compose processes run here get its
-/// <c>DOCKER_HOST</c>; nothing else in the test run sees an engine.
+/// at the end. One run at a time holds it (a lock file, waited for: the projects and host ports are fixed). Only
+/// the docker and docker-compose processes run here get its <c>DOCKER_HOST</c>; nothing else sees an engine.
 /// </summary>
 public sealed class DockerEngine
 {
     /// <summary>Set to 1 to use the official images from a registry instead of building the stand-ins.</summary>
     public const string OfficialImagesVariable = "ICHRISBIRCH_DOCKER_OFFICIAL_IMAGES";
 
-    private static readonly string Script = Path.Combine(Repository.Root, "scripts", "docker-test-engine.sh");
+    /// <summary>Held (flock) by the one run using the engine; bench/docker.sh takes the same lock.</summary>
+    public const string LockFile = "/run/ichrisbirch-docker.lock";
 
-    private DockerEngine(string host, bool startedHere)
+    private static readonly string Script = Path.Combine(Repository.Root, "scripts", "docker-test-engine.sh");
+    private readonly FileStream lease;
+
+    private DockerEngine(string host, bool startedHere, FileStream lease)
     {
         Environment = new Dictionary<string, string> { ["DOCKER_HOST"] = host };
         StartedHere = startedHere;
+        this.lease = lease;
     }
 
     /// <summary>The variables of every process that talks to the engine (DOCKER_HOST).</summary>
@@ -27,24 +32,52 @@ public sealed class DockerEngine
     /// <summary>Whether the official images are used (<see cref="OfficialImagesVariable"/>=1).</summary>
     public static bool OfficialImages => System.Environment.GetEnvironmentVariable(OfficialImagesVariable) == "1";
 
-    /// <summary>Starts the engine (installing docker.io/debootstrap where missing) and returns it.</summary>
+    /// <summary>Takes the engine's lock, starts it (installing docker.io/debootstrap where missing) and returns it.</summary>
     public static async Task<DockerEngine> StartAsync()
     {
+        var lease = await LockAsync(TimeSpan.FromMinutes(45));
         var (code, output) = await Processes.RunAsync("bash", [Script, "start"], Repository.Root,
             new Dictionary<string, string> { [OfficialImagesVariable] = OfficialImages ? "1" : "0" }, TimeSpan.FromMinutes(15));
         Assert.True(code == 0, $"scripts/docker-test-engine.sh start exited {code}:\n{output}");
         var state = output.Trim().Split('\n')[^1].Trim();
         var (_, env) = await Processes.RunAsync("bash", [Script, "env"]);
         var host = env.Trim().Split('=', 2)[1];
-        return new DockerEngine(host, state == "started");
+        return new DockerEngine(host, state == "started", lease);
     }
 
-    /// <summary>Stops the daemon when this run started it.</summary>
+    /// <summary>Waits for the lock another run (or bench/docker.sh) holds; fails naming it after <paramref name="timeout"/>.</summary>
+    private static async Task<FileStream> LockAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(5));
+            }
+            catch (IOException e)
+            {
+                throw new TimeoutException($"another run of the Docker tests (or bench/docker.sh) held {LockFile} for {timeout}: wait for it to end", e);
+            }
+        }
+    }
+
+    /// <summary>Stops the daemon (whoever started it: this run holds it, and no daemon may stay behind) and releases the lock.</summary>
     public async Task StopAsync()
     {
-        if (!StartedHere) return;
-        var (code, output) = await Processes.RunAsync("bash", [Script, "stop"], timeout: TimeSpan.FromMinutes(2));
-        Assert.True(code == 0, $"scripts/docker-test-engine.sh stop exited {code}:\n{output}");
+        try
+        {
+            var (code, output) = await Processes.RunAsync("bash", [Script, "stop"], timeout: TimeSpan.FromMinutes(2));
+            Assert.True(code == 0, $"scripts/docker-test-engine.sh stop exited {code}:\n{output}");
+        }
+        finally
+        {
+            await lease.DisposeAsync();
+        }
     }
 
     /// <summary>Runs <c>docker</c> against this engine.</summary>

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Ichrisbirch.Tests.Publish;
 
 namespace Ichrisbirch.Tests.EndToEnd.Docker;
 
@@ -26,7 +27,8 @@ public class DockerOverrideTests(DockerStack stack)
         var production = await ProductionStateAsync();
         try
         {
-            var (code, output) = await Engine.ComposeAsync(stack.Bundle, "testing", Long, ["up", "--build", "--exit-code-from", "test-runner"], OtherNginxPorts(100));
+            var (code, output) = await Engine.ComposeAsync(stack.Bundle, "testing", Long,
+                ["up", "--build", "--exit-code-from", "test-runner", .. DocumentedServices("testing")], OtherNginxPorts(100));
             Assert.True(code == 0, $"up --exit-code-from test-runner exited {code}:\n{output}");
             Assert.Matches(@"test-runner.*\d+ passed", output);
 
@@ -55,9 +57,11 @@ public class DockerOverrideTests(DockerStack stack)
         var token = Guid.NewGuid().ToString("N");
         try
         {
-            var (code, output) = await Engine.ComposeAsync(stack.Bundle, "development", Long, ["up", "-d", "--build"], OtherNginxPorts(200));
+            var services = DocumentedServices("development");
+            await WaitForFreeHostPortsAsync("docker-compose.dev.yml", services, TimeSpan.FromMinutes(10));
+            var (code, output) = await Engine.ComposeAsync(stack.Bundle, "development", Long, ["up", "-d", "--build", .. services], OtherNginxPorts(200));
             Assert.True(code == 0, $"development up -d --build exited {code}:\n{output}");
-            await Engine.WaitHealthyAsync("development", DockerStack.Services.Length, TimeSpan.FromMinutes(6));
+            await Engine.WaitHealthyAsync("development", (await Engine.ContainersAsync("development")).Length, TimeSpan.FromMinutes(6));
             var image = await Engine.DockerOkAsync("inspect", "-f", "{{.Image}}", (await Engine.ContainersAsync("development", "api")).Single());
 
             using var client = new HttpClient { BaseAddress = new Uri("http://127.0.0.1:8000"), Timeout = TimeSpan.FromSeconds(10) };
@@ -81,6 +85,64 @@ public class DockerOverrideTests(DockerStack stack)
             await DownAsync("development");
         }
         await AssertUntouchedAsync(production);
+    }
+
+    /// <summary>
+    /// The services the bundle's header names in an environment's <c>up</c> command (none: every service), e.g.
+    /// <c>#   testing: docker-compose … up --build --exit-code-from test-runner test-runner</c>.
+    /// </summary>
+    private string[] DocumentedServices(string environment)
+    {
+        var header = File.ReadLines(Path.Combine(stack.Bundle, "docker-compose.yml")).TakeWhile(l => l.StartsWith('#'));
+        var command = header.FirstOrDefault(l => l.TrimStart('#', ' ').StartsWith($"{environment}:", StringComparison.Ordinal));
+        Assert.True(command is not null, $"the header of docker-compose.yml shows no {environment} command");
+        var words = command.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var services = new List<string>();
+        for (var i = Array.IndexOf(words, "up") + 1; i > 0 && i < words.Length; i++)
+        {
+            if (words[i] is "--exit-code-from" or "--scale" or "-t" or "--timeout") i++;
+            else if (!words[i].StartsWith('-')) services.Add(words[i]);
+        }
+        return [.. services];
+    }
+
+    /// <summary>
+    /// The development override publishes fixed host ports (5432, 6379, 8000, …); on a shared machine another program
+    /// may hold one for a while: wait for them, then fail naming the port.
+    /// </summary>
+    private async Task WaitForFreeHostPortsAsync(string file, string[] services, TimeSpan timeout)
+    {
+        var ports = new List<int>();
+        foreach (var (name, service) in Publisher.ReadYaml(Path.Combine(stack.Bundle, file)).Map("services"))
+        {
+            if ((services.Length > 0 && !services.Contains((string)name)) || service is not Dictionary<object, object> map || !map.TryGetValue("ports", out var list)) continue;
+            foreach (var port in (List<object>)list)
+            {
+                var published = port is Dictionary<object, object> m ? (string)m["published"] : ((string)port).Split('/')[0].Split(':')[^2];
+                ports.Add(int.Parse(published, System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+        var deadline = DateTime.UtcNow + timeout;
+        while (ports.FirstOrDefault(p => !IsFree(p)) is var busy and > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"host port {busy} stayed in use by another program for {timeout}: {file} publishes it; stop that program");
+            await Task.Delay(TimeSpan.FromSeconds(5));
+        }
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            var listener = new System.Net.Sockets.TcpListener(IPAddress.Any, port);
+            listener.Start();
+            listener.Stop();
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
     }
 
     private async Task DownAsync(string environment)

@@ -19,6 +19,7 @@ public sealed class DockerStack : IAsyncLifetime
     public static readonly string[] Services = ["postgres", "redis", "api", "app", "scheduler", "nginx"];
 
     private static readonly TimeSpan Build = TimeSpan.FromMinutes(30);
+    private bool disposed;
 
     public DockerEngine Engine { get; private set; } = null!;
 
@@ -37,13 +38,21 @@ public sealed class DockerStack : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Engine = await DockerEngine.StartAsync();
-        Bundle = await Publisher.PublishAsync();
-        Engine.BundleFolderFor = _ => Bundle;
-        await StandIns.BuildAsync(Engine, Bundle);
-        await WriteEnvAsync();
-        var clock = Stopwatch.StartNew();
-        await UpAsync(Services.Length, "up", "-d", "--build");
-        UpElapsed = clock.Elapsed;
+        try
+        {
+            Bundle = await Publisher.PublishAsync();
+            Engine.BundleFolderFor = _ => Bundle;
+            await StandIns.BuildAsync(Engine, Bundle);
+            await WriteEnvAsync();
+            var clock = Stopwatch.StartNew();
+            await UpAsync(Services.Length, "up", "-d", "--build");
+            UpElapsed = clock.Elapsed;
+        }
+        catch
+        {
+            await DisposeAsync(); // no daemon, container or lock left behind when the deployment fails
+            throw;
+        }
     }
 
     /// <summary>Runs a production compose command (fails with its output when it exits non-zero), then waits for <paramref name="containers"/> healthy containers.</summary>
@@ -96,7 +105,7 @@ public sealed class DockerStack : IAsyncLifetime
             if (line.StartsWith('#') || !line.Contains('=')) lines.Add(line);
             else if (Env.TryGetValue(name, out var value)) lines.Add($"{name}={value}");
             else if (line.EndsWith('=') && IsSecret(name)) lines.Add($"{name}={Env[name] = Secret()}");
-            else if (line.EndsWith('=') && name.EndsWith("_IP", StringComparison.Ordinal)) lines.Add($"{name}={Env[name] = "127.0.0.1"}");
+            else if (name.EndsWith("_HOST_IP", StringComparison.Ordinal)) lines.Add($"{name}={Env[name] = "127.0.0.1"}"); // bind the host ports to loopback only
             else lines.Add(line);
         }
         File.WriteAllLines(Path.Combine(Bundle, ".env"), lines);
@@ -109,7 +118,8 @@ public sealed class DockerStack : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (Engine is null) return;
+        if (Engine is null || disposed) return;
+        disposed = true;
         try
         {
             if (Bundle.Length > 0)
@@ -121,7 +131,7 @@ public sealed class DockerStack : IAsyncLifetime
         finally
         {
             await Engine.StopAsync();
-            if (Bundle.Length > 0) Directory.Delete(Bundle, recursive: true);
+            if (Bundle.Length > 0 && Directory.Exists(Bundle)) Directory.Delete(Bundle, recursive: true);
         }
     }
 }

@@ -23,8 +23,12 @@ public static class StandIns
                 if (service.TryGetValue("image", out var image) && image is string reference) references.Add(reference);
             }
         }
-        return [.. references.Select(r => (r, Directory.Exists(Path.Combine(Folder, RepositoryName(r))) ? Path.Combine(Folder, RepositoryName(r)) : null))];
+        return Resolve(references);
     }
+
+    /// <summary>Each image reference with its stand-in folder (null when there is none), e.g. the AppHost's Containers-mode images.</summary>
+    public static IReadOnlyList<(string Reference, string? StandIn)> Resolve(IEnumerable<string> references)
+        => [.. references.Select(r => (r, Directory.Exists(Path.Combine(Folder, RepositoryName(r))) ? Path.Combine(Folder, RepositoryName(r)) : null))];
 
     /// <summary>The repository's last name: <c>docker.io/library/postgres:15</c> → <c>postgres</c>.</summary>
     public static string RepositoryName(string reference)
@@ -40,16 +44,18 @@ public static class StandIns
     /// Builds every stand-in under its reference in <paramref name="engine"/>; fails naming the image when the bundle
     /// names one without a stand-in. With the official images (<see cref="DockerEngine.OfficialImages"/>) pulls them.
     /// </summary>
-    public static async Task BuildAsync(DockerEngine engine, string bundle)
+    public static Task BuildAsync(DockerEngine engine, string bundle) => BuildAsync(engine, Resolve(bundle));
+
+    /// <summary>Builds (or, with the official images, pulls) each resolved reference; fails naming those without a stand-in.</summary>
+    public static async Task BuildAsync(DockerEngine engine, IReadOnlyList<(string Reference, string? StandIn)> resolved)
     {
-        var resolved = Resolve(bundle);
         var missing = resolved.Where(r => r.StandIn is null).Select(r => r.Reference).ToList();
         if (DockerEngine.OfficialImages)
         {
             foreach (var (reference, _) in resolved) await engine.DockerOkAsync("pull", reference);
             return;
         }
-        Assert.True(missing.Count == 0, $"the bundle names {string.Join(", ", missing)} with no stand-in: add one under {Folder} (see its README)");
+        Assert.True(missing.Count == 0, $"{string.Join(", ", missing)}: no stand-in: add one under {Folder} (see its README)");
         var build = new Dictionary<string, string>(engine.Environment) { ["DOCKER_BUILDKIT"] = "0" };
         foreach (var (reference, folder) in resolved)
         {
