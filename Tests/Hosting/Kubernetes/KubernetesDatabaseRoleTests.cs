@@ -38,7 +38,8 @@ public class KubernetesDatabaseRoleTests(RenderedManifests manifests) : IClassFi
 
         var service = deployment.Items("spec", "template", "spec", "containers").Single();
         Assert.Equal("POSTGRES_APP_PASSWORD", Variable(service, "POSTGRES_PASSWORD").At("secretKeyRef", "key"));
-        Assert.Equal("ichrisbirch_app", Production.Object("ConfigMap", $"{name}-env").At("data", "POSTGRES_USERNAME"));
+        var settings = (string)Variable(service, "POSTGRES_USERNAME").At("configMapKeyRef", "name")!; // the generator's hashed name
+        Assert.Equal("ichrisbirch_app", Production.Object("ConfigMap", settings).At("data", "POSTGRES_USERNAME"));
         Assert.DoesNotContain(service.Items("env"), e => (string?)e.At("valueFrom", "secretKeyRef", "key") == "POSTGRES_PASSWORD");
     }
 
