@@ -92,7 +92,7 @@ public class PublishRunTests
         var fresh = await Publisher.PublishAsync();
         try
         {
-            foreach (var file in new[] { "docker-compose.yml", "docker-compose.dev.yml", "docker-compose.test.yml", ".env.example", Path.Combine("nginx", "http.conf"), Path.Combine("nginx", "https.conf") })
+            foreach (var file in new[] { "docker-compose.yml", "docker-compose.dev.yml", "docker-compose.test.yml", ".env.example", Path.Combine("nginx", "http.conf"), Path.Combine("nginx", "https.conf"), Path.Combine("files", "app-role.sql") })
             {
                 var checkedIn = Path.Combine(golden, file);
                 Assert.True(File.Exists(checkedIn), $"Tests/Hosting/Compose/golden/{file} is missing; regenerate the golden files: {command}");

@@ -10,6 +10,7 @@ public static class Publisher
     public static readonly IReadOnlyDictionary<string, string> Secrets = new Dictionary<string, string>
     {
         ["postgres-password"] = "pg-Secret-7f3a91",
+        ["postgres-app-password"] = "pg-app-Secret-3e5b28",
         ["redis-password"] = "redis-Secret-2b8c44",
         ["api-secret-key"] = "api-Secret-9d1e07",
         ["flask-secret-key"] = "flask-Secret-5c6f32",
