@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one test command: prepares the machine, then runs every suite and sums them.
-#   1. the Python services' own pytest suite (throwaway PostgreSQL and Redis it starts itself)
+#   1. the Python services' own pytest suite (throwaway PostgreSQL and Redis it starts itself), in the background:
+#      it mostly waits on its servers, so it runs beside the .NET steps and its output is printed when it ends
 #   2. the .NET suite (model, publish and end-to-end tests that start the AppHost with real processes)
 # Ends with the line "N passed, N failed". Exit status is non-zero when any suite failed.
 set -uo pipefail
@@ -11,14 +12,10 @@ bash scripts/bootstrap.sh || exit 1
 logs="$(mktemp -d)"
 passed=0; failed=0; status=0
 
-echo "== pytest (services)"
-(cd services && .venv/bin/python -m pytest -q -p no:cacheprovider 2>&1) | tee "$logs/pytest.log"
-py_status=${PIPESTATUS[0]}
-summary="$(grep -E '^(=+ )?[0-9]+ (passed|failed)|^(=+ )?no tests ran' "$logs/pytest.log" | tail -n 1)"
-p=$(grep -oE '[0-9]+ passed' <<<"$summary" | grep -oE '[0-9]+' || echo 0)
-f=0; for n in $(grep -oE '[0-9]+ (failed|errors?)' <<<"$summary" | grep -oE '^[0-9]+'); do f=$((f + n)); done
-passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
-if [ "$py_status" -ne 0 ]; then status=1; [ "${f:-0}" -gt 0 ] || failed=$((failed + 1)); fi
+# Its own process group (setsid), so that an interrupted run stops it too.
+setsid bash -c 'cd services && .venv/bin/python -m pytest -q -p no:cacheprovider >"$1/pytest.log" 2>&1; echo $? >"$1/pytest.status"' _ "$logs" &
+pytest_pid=$!
+trap 'kill -- "-$pytest_pid" 2>/dev/null' INT TERM
 
 echo "== dotnet format --verify-no-changes"
 if ! dotnet format "$repo/Ichrisbirch.Aspire.sln" --verify-no-changes 2>&1 | tee "$logs/format.log"; then
@@ -33,6 +30,16 @@ line="$(grep -E '(Passed|Failed)!? +- Failed: +[0-9]+, Passed: +[0-9]+' "$logs/d
 p=$(sed -nE 's/.*Passed: +([0-9]+).*/\1/p' <<<"$line"); f=$(sed -nE 's/.*Failed: +([0-9]+), Passed.*/\1/p' <<<"$line")
 passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
 if [ "$dn_status" -ne 0 ]; then status=1; [ "${f:-0}" -gt 0 ] || failed=$((failed + 1)); fi
+
+echo "== pytest (services, ran beside the .NET steps)"
+wait "$pytest_pid"
+cat "$logs/pytest.log"
+py_status="$(cat "$logs/pytest.status" 2>/dev/null || echo 1)"
+summary="$(grep -E '^(=+ )?[0-9]+ (passed|failed)|^(=+ )?no tests ran' "$logs/pytest.log" | tail -n 1)"
+p=$(grep -oE '[0-9]+ passed' <<<"$summary" | grep -oE '[0-9]+' || echo 0)
+f=0; for n in $(grep -oE '[0-9]+ (failed|errors?)' <<<"$summary" | grep -oE '^[0-9]+'); do f=$((f + n)); done
+passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+if [ "$py_status" -ne 0 ]; then status=1; [ "${f:-0}" -gt 0 ] || failed=$((failed + 1)); fi
 
 rm -rf "$logs"
 echo "${passed} passed, ${failed} failed"

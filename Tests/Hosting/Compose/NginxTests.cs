@@ -31,31 +31,13 @@ public class NginxSyntaxTests(PublishedBundle bundle) : IClassFixture<PublishedB
 }
 
 /// <summary>
-/// The published nginx configurations run under real nginx in front of a running stack (AppHost testing builder).
-/// Only what Docker provides is substituted: the resolver 127.0.0.11, the service names (loopback ports),
-/// the listen ports (free loopback ports) and the certificate folder.
+/// The published nginx configurations run under real nginx in front of the running Testing stack the end-to-end tests
+/// share (they only read it). Only what Docker provides is substituted: the resolver 127.0.0.11, the service names
+/// (loopback ports), the listen ports (free loopback ports) and the certificate folder.
 /// </summary>
-public class NginxRoutingTests(NginxRoutingTests.Running running) : IClassFixture<NginxRoutingTests.Running>
+[Collection("stack")]
+public class NginxRoutingTests(RunningStack running, PublishedBundle bundle) : IClassFixture<PublishedBundle>
 {
-    public sealed class Running : IAsyncLifetime
-    {
-        public Stack Stack { get; private set; } = null!;
-        public string Bundle { get; private set; } = "";
-
-        public async Task InitializeAsync()
-        {
-            Bundle = await Publisher.PublishAsync();
-            Stack = await Stack.StartAsync("--Ichrisbirch:TestRunner=false");
-            await Stack.WaitHealthyAsync(["api", "app"], TimeSpan.FromMinutes(3));
-        }
-
-        public async Task DisposeAsync()
-        {
-            await Stack.DisposeAsync();
-            Directory.Delete(Bundle, recursive: true);
-        }
-    }
-
     private string[] Upstreams()
     {
         var api = running.Stack.App.GetEndpoint("api", "http");
@@ -67,7 +49,7 @@ public class NginxRoutingTests(NginxRoutingTests.Running running) : IClassFixtur
     public async Task Plain_http_sends_root_to_the_app_and_api_health_to_the_apis_health_with_the_prefix_stripped()
     {
         var port = NginxRun.FreePort();
-        var conf = NginxRun.Substitute(await File.ReadAllTextAsync(Path.Combine(running.Bundle, "nginx", "http.conf")), [.. Upstreams(), "listen 80;", $"listen 127.0.0.1:{port};"]);
+        var conf = NginxRun.Substitute(await File.ReadAllTextAsync(Path.Combine(bundle.Directory, "nginx", "http.conf")), [.. Upstreams(), "listen 80;", $"listen 127.0.0.1:{port};"]);
         await using var nginx = await NginxRun.StartAsync(conf, new Uri($"http://127.0.0.1:{port}/nginx-health"));
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
 
@@ -89,7 +71,7 @@ public class NginxRoutingTests(NginxRoutingTests.Running running) : IClassFixtur
         var certificates = await NginxRun.CertificateAsync();
         try
         {
-            var conf = NginxRun.Substitute(await File.ReadAllTextAsync(Path.Combine(running.Bundle, "nginx", "https.conf")),
+            var conf = NginxRun.Substitute(await File.ReadAllTextAsync(Path.Combine(bundle.Directory, "nginx", "https.conf")),
                 [.. Upstreams(), "listen 80;", $"listen 127.0.0.1:{httpPort};", "listen 443 ssl;", $"listen 127.0.0.1:{httpsPort} ssl;", "/etc/nginx/tls/", certificates + "/"]);
             await using var nginx = await NginxRun.StartAsync(conf, new Uri($"http://127.0.0.1:{httpPort}/nginx-health"));
 
