@@ -44,6 +44,10 @@ else
   command -v redis-server >/dev/null || say "warning: redis-server not on PATH (install Redis, or set Ichrisbirch:Local:RedisServerPath)"
 fi
 
+# Bytecode ahead of the first start: the services then import their own modules without compiling them (also where
+# PYTHONDONTWRITEBYTECODE is set, which stops Python from ever caching them). Only changed files are compiled again.
+"$venv/bin/python" -m compileall -q "$repo/services/ichrisbirch" >/dev/null
+
 # Fail here, with the name of what is missing, rather than later inside a resource.
 "$venv/bin/python" - <<'PY'
 import importlib.util, sys

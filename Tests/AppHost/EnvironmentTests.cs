@@ -52,6 +52,20 @@ public class EnvironmentTests
         Assert.Equal(environment == "Testing", model.Resources.Any(r => r.Name == "test-runner"));
     }
 
+    [Theory]
+    [InlineData("Development", true)]
+    [InlineData("Testing", true)]
+    [InlineData("Production", false)]
+    public async Task Only_Production_serves_api_and_app_without_DCP_proxy_on_their_fixed_ports(string environment, bool proxied)
+    {
+        var model = await Models.AppHostModelAsync("--environment", environment, "--Ichrisbirch:Infrastructure=Local");
+        foreach (var name in new[] { "api", "app" })
+        {
+            var endpoint = model.Resources.Single(r => r.Name == name).Annotations.OfType<EndpointAnnotation>().Single(e => e.Name == "http");
+            Assert.Equal(proxied, endpoint.IsProxied);
+        }
+    }
+
     [Fact]
     public async Task Development_serves_with_reload_and_debug_logging()
     {

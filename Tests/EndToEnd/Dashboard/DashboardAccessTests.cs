@@ -138,4 +138,17 @@ public class DashboardAccessTests(SecuredDashboard dashboard) : IClassFixture<Se
         => response.Headers.TryGetValues("Set-Cookie", out var cookies)
             ? cookies.Select(c => c.Split(';')[0]).FirstOrDefault(c => c.StartsWith(AuthCookiePrefix, StringComparison.Ordinal))
             : null;
+
+    [Fact]
+    public void Dashboard_threads_run_at_a_lower_cpu_priority_so_the_services_win_the_cores_at_start()
+    {
+        // DCP runs detached from the AppHost: its api server names the AppHost it monitors; the dashboard is DCP's child.
+        var pids = Directory.GetDirectories("/proc").Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0).Where(pid => pid > 0).ToList();
+        var dcp = pids.Where(pid => Processes.Describe(pid).Contains($"--monitor {dashboard.AppHost.Process.Id} ", StringComparison.Ordinal));
+        var dashboardPid = Processes.WithDescendants(dcp).Single(pid => Processes.Describe(pid).Contains("Aspire.Dashboard", StringComparison.Ordinal));
+        var nice = Directory.GetDirectories($"/proc/{dashboardPid}/task")
+            .Select(task => int.Parse(File.ReadAllText(Path.Combine(task, "stat")).Split(')')[^1].Trim().Split(' ')[16], System.Globalization.CultureInfo.InvariantCulture))
+            .ToList();
+        Assert.All(nice, n => Assert.Equal(Ichrisbirch.AppHost.DashboardPriority.Niceness, n));
+    }
 }

@@ -26,4 +26,13 @@ public class PublisherIndependenceTests
             .Select(f => f.File).ToList();
         Assert.True(offending.Count == 0, $"publishers depend on Hosting/Publishing only: {string.Join(", ", offending)}");
     }
+
+    [Fact]
+    public void The_hosting_library_references_no_assembly_of_the_application()
+    {
+        var references = typeof(Ichrisbirch.Hosting.Publishing.PublishedModels).Assembly.GetReferencedAssemblies().Select(a => a.Name).ToList();
+        Assert.DoesNotContain("AppHost", references);
+        Assert.DoesNotContain("ServiceDefaults", references);
+        Assert.DoesNotContain("<ProjectReference", File.ReadAllText(Path.Combine(Hosting, "Hosting.csproj")), StringComparison.Ordinal);
+    }
 }
