@@ -44,7 +44,7 @@ internal partial class Program
 
         var scheduler = builder.AddPythonModule("scheduler", settings.ServicesDirectory, "ichrisbirch.wsgi_scheduler")
             .WithSchedulerHealthAndInterval(settings)
-            .WithServiceDefaults()
+            .WithServiceDefaults().WithSingleInstance()
             .WithRestartPolicy(settings.RestartPolicy).WithResourceLimits(cpus: 1.0, memoryMiB: 1024)
             .WithReference(postgres).WaitFor(postgres)
             .WaitForServing(api); // after the api, without its address or key: the scheduler reads neither

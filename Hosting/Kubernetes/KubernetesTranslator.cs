@@ -10,7 +10,9 @@ namespace Ichrisbirch.Hosting.Kubernetes;
 /// <param name="Objects">Every object, by file name (<c>api-deployment.yaml</c>).</param>
 /// <param name="SecretKeys">Keys of the generated Secret (one per parameter referenced).</param>
 /// <param name="Images">Image placeholders of the Dockerfile builds, with the build target each stands for.</param>
-internal sealed record KubernetesTranslation(SortedDictionary<string, IKubernetesObject<V1ObjectMeta>> Objects, SortedSet<string> SecretKeys, SortedDictionary<string, string> Images);
+/// <param name="ConfigMaps">Each resource's literal variables by ConfigMap name, written as a <c>configMapGenerator</c> (content hash in the name).</param>
+internal sealed record KubernetesTranslation(SortedDictionary<string, IKubernetesObject<V1ObjectMeta>> Objects, SortedSet<string> SecretKeys, SortedDictionary<string, string> Images,
+    SortedDictionary<string, SortedDictionary<string, string>> ConfigMaps);
 
 /// <summary>
 /// The one translation of a model into Kubernetes objects, the same for every environment: a workload per
@@ -24,6 +26,7 @@ internal static class KubernetesTranslator
         var values = new KubernetesValues();
         var objects = new SortedDictionary<string, IKubernetesObject<V1ObjectMeta>>(StringComparer.Ordinal);
         var images = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var configMaps = new SortedDictionary<string, SortedDictionary<string, string>>(StringComparer.Ordinal);
         var names = published.Resources.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
 
         foreach (var publishedResource in published.Resources)
@@ -32,11 +35,11 @@ internal static class KubernetesTranslator
             var (image, uid) = Image(publishedResource, environment, images);
             var container = new V1Container { Name = resource.Name, Image = image };
             if (publishedResource.Entrypoint is { } entrypoint) container.Command = [entrypoint];
-            container.Args = publishedResource.Arguments?.Select(a => KubernetesValues.Literal(resource.Name, a)).ToList();
+            container.Args = publishedResource.Arguments?.Select(a => KubernetesValues.Argument(resource.Name, a, publishedResource.Environment)).ToList();
 
             var data = new SortedDictionary<string, string>(StringComparer.Ordinal);
             container.Env = publishedResource.Environment.Select(v => values.Variable(resource.Name, v.Key, v.Value, data)).ToList();
-            if (data.Count > 0) objects[$"{resource.Name}-configmap.yaml"] = KubernetesWorkloads.ConfigMap(resource.Name, data);
+            if (data.Count > 0) configMaps[KubernetesValues.ConfigMapName(resource.Name)] = data;
 
             var ports = publishedResource.Endpoints.Select(e => (Name: e.Name.ToLowerInvariant(), Port: e.TargetPort)).DistinctBy(p => p.Port).ToList();
             container.Ports = ports.Count > 0 ? ports.Select(p => new V1ContainerPort { Name = p.Name, ContainerPort = p.Port, Protocol = "TCP" }).ToList() : null;
@@ -57,8 +60,11 @@ internal static class KubernetesTranslator
                 TerminationGracePeriodSeconds = resource.Annotations.OfType<GracefulStopAnnotation>().LastOrDefault() is { } stop ? (long)stop.GracePeriod.TotalSeconds : null,
             };
             var scaling = isBase && environment.Autoscaled.TryGetValue(resource.Name, out var s) ? s : null;
-            var workload = KubernetesWorkloads.Workload(resource, pod, claims, scaling);
+            var takesTraffic = environment.Routes.Any(r => r.Service == resource.Name) || published.ClientsOf(resource.Name).Any();
+            var replicas = new ReplicaPlan((takesTraffic || scaling is not null) && !resource.IsSingleInstance(), isBase ? environment.Replicas : 1, scaling);
+            var workload = KubernetesWorkloads.Workload(resource, pod, claims, replicas, environment);
             objects[$"{resource.Name}-{workload.Kind.ToLowerInvariant()}.yaml"] = workload;
+            if (workload is V1Deployment && replicas.Replicated) objects[$"{resource.Name}-pdb.yaml"] = KubernetesWorkloads.DisruptionBudget(resource.Name);
             if (ports.Count > 0) objects[$"{resource.Name}-service.yaml"] = KubernetesWorkloads.Service(resource, ports);
             if (scaling is { Max: > 1 } && workload is V1Deployment) objects[$"{resource.Name}-hpa.yaml"] = KubernetesWorkloads.Autoscaler(resource.Name, scaling);
         }
@@ -69,7 +75,7 @@ internal static class KubernetesTranslator
                 ?? throw new PublishException($"The ingress route {route.PathPrefix} names {route.Service}, which the {published.EnvironmentName} model does not publish; route to a published resource.");
             objects[$"{route.Service}-ingress.yaml"] = KubernetesWorkloads.Ingress(route, target.TargetPort(route.EndpointName), environment.IngressClass);
         }
-        return new(objects, values.SecretKeys, images);
+        return new(objects, values.SecretKeys, images, configMaps);
     }
 
     /// <summary>A Dockerfile build becomes the placeholder <c>{context folder}-{target}</c> (set by kustomize <c>images:</c>) run as the build user; an image its documented user.</summary>

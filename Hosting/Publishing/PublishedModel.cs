@@ -13,4 +13,8 @@ public sealed record PublishedModel(string EnvironmentName, DistributedApplicati
 {
     /// <summary>The published resource named <paramref name="name"/>, or null when it does not publish.</summary>
     public PublishedResource? Find(string name) => Resources.FirstOrDefault(r => r.Name == name);
+
+    /// <summary>The published resources that reference <paramref name="name"/> (<c>WithReference</c>): the only ones that connect to it.</summary>
+    public IEnumerable<PublishedResource> ClientsOf(string name)
+        => Resources.Where(r => r.Resource.Annotations.OfType<ResourceRelationshipAnnotation>().Any(a => a.Type == "Reference" && a.Resource.Name == name));
 }

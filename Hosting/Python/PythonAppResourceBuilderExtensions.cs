@@ -132,7 +132,7 @@ public static partial class PythonAppResourceBuilderExtensions
             python.PublishAsDockerFile(container => container
                 // The Dockerfile stage is named after the environment (production, development, testing).
                 .WithDockerfile(appPath, "Dockerfile", stage: builder.Environment.EnvironmentName.ToLowerInvariant())
-                .WithEntrypoint("python"));
+                .WithEntrypoint("python3")); // the name Debian (and every python image) gives it
         }
 
         // After PublishAsDockerFile, which clears the arguments the container inherits: one builder for both modes.

@@ -31,7 +31,7 @@ public static partial class PythonAppResourceBuilderExtensions
 
     /// <summary>
     /// The process arguments, built here alone for both modes: for DCP in run mode, for the container (entrypoint
-    /// <c>python</c>) in publish mode. The modes differ only where the process runs: run mode may start a venv tool and
+    /// <c>python3</c>) in publish mode. The modes differ only where the process runs: run mode may start a venv tool and
     /// debugpy and listens on 127.0.0.1 at the endpoint's port; the container runs the interpreter and listens on
     /// 0.0.0.0 at the app's container port. The server's options (gunicorn, workers, reload, log level) are the same.
     /// </summary>

@@ -51,7 +51,7 @@ public class KubernetesRenderTests(RenderedManifests manifests) : IClassFixture<
             .Replace("containerPort: 5432", "containerPort: {}", StringComparison.Ordinal);
         var (exit, output) = await Manifests.ValidateAsync(broken);
         Assert.NotEqual(0, exit);
-        Assert.Contains("Deployment/api: data/spec/replicas must be integer", output);
+        Assert.Contains("Deployment/app: data/spec/replicas must be integer", output);
         Assert.Contains("StatefulSet/postgres:", output);
         Assert.Contains("2 invalid", output);
     }

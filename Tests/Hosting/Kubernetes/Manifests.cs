@@ -72,18 +72,13 @@ public static class Manifests
 
     /// <summary>
     /// Writes the manifests of <paramref name="topology"/> in-process, with the Kubernetes environment the
-    /// AppHost configures (overlays, ingress, image users, autoscaling) read from its Production model.
+    /// AppHost configures (overlays, ingress, image users, autoscaling) as its Production model holds it.
     /// </summary>
     public static async Task<string> WriteAsync(Action<IDistributedApplicationBuilder> topology, string? output = null)
     {
         var appHost = Path.Combine(Publisher.RepoRoot, "AppHost");
         var models = new PublishedModels(topology, appHost);
-        var configured = (await models.GetAsync("Production")).Model.Resources.OfType<KustomizeBundleResource>().Single();
-        var environment = new KustomizeBundleResource(configured.Name, topology, appHost);
-        foreach (var overlay in configured.Overlays) environment.Overlays.Add(overlay);
-        foreach (var route in configured.Routes) environment.Routes.Add(route);
-        foreach (var (image, uid) in configured.ImageUsers) environment.ImageUsers[image] = uid;
-        foreach (var (name, scaling) in configured.Autoscaled) environment.Autoscaled[name] = scaling;
+        var environment = (await models.GetAsync("Production")).Model.Resources.OfType<KustomizeBundleResource>().Single();
         output ??= System.IO.Directory.CreateTempSubdirectory("k8s-model-").FullName;
         try
         {
@@ -117,6 +112,11 @@ public static class Manifests
     public static Dictionary<object, object> Object(this List<Dictionary<object, object>> documents, string kind, string name)
         => documents.SingleOrDefault(d => (string?)d.At("kind") == kind && (string?)d.At("metadata", "name") == name)
             ?? throw new Xunit.Sdk.XunitException($"no {kind}/{name} among {string.Join(", ", documents.Select(d => $"{d["kind"]}/{d.At("metadata", "name")}"))}");
+
+    /// <summary>The ConfigMap generated as <paramref name="name"/>: kustomize appends a hash of its content to the name.</summary>
+    public static Dictionary<object, object> ConfigMap(this List<Dictionary<object, object>> documents, string name)
+        => documents.SingleOrDefault(d => (string)d["kind"] == "ConfigMap" && System.Text.RegularExpressions.Regex.IsMatch((string)d.At("metadata", "name")!, $"^{name}-[a-z0-9]{{10}}$"))
+            ?? throw new Xunit.Sdk.XunitException($"no generated ConfigMap {name}-<hash>");
 
     /// <summary>Every container (init containers included) of a workload.</summary>
     public static IEnumerable<Dictionary<object, object>> Containers(this Dictionary<object, object> workload)

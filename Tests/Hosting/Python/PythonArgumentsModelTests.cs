@@ -25,7 +25,7 @@ public class PythonArgumentsModelTests
         var container = Assert.Single(publishBuilder.Resources.OfType<ContainerResource>());
         var published = await ArgTextAsync(container, DistributedApplicationOperation.Publish);
 
-        Assert.Equal("python", container.Entrypoint);
+        Assert.Equal("python3", container.Entrypoint);
         // The only expression among these run arguments is gunicorn's --bind 127.0.0.1:{http}.
         var expected = run.Select(a => a switch { "127.0.0.1" => "0.0.0.0", "{http}" => "8000", "{expr}" => "0.0.0.0:8000", _ => a });
         // A venv tool is the command in run mode; the image's interpreter runs it as a module.
