@@ -32,22 +32,22 @@ internal partial class Program
             .WithRestartPolicy(settings.RestartPolicy).WithResourceLimits(cpus: 1.0, memoryMiB: 1024)
             .WithApiKeyAndContract(apiSecretKey)
             .WithReference(postgres).WaitFor(postgres)
-            .WithReference(redis).WaitFor(redis);
+            .WithReference(redis).WaitForStart(redis); // serves without Redis (degraded): waits for its start, not its health
 
         var app = builder.AddFlaskApp("app", settings.ServicesDirectory, "ichrisbirch.wsgi_app:app")
             .WithServiceDefaults()
             .WithServerSettings(settings.App, settings.HostPorts)
             .WithRestartPolicy(settings.RestartPolicy).WithResourceLimits(cpus: 1.0, memoryMiB: 1024)
             .WithFlaskKeyAndContract(flaskSecretKey)
-            .WithWritesBehindSignIn(appAdminPassword)
-            .WithReference(api).WaitFor(api);
+            .WithWritesBehindSignIn(appAdminPassword).WithClientAddressFromIngress()
+            .WithReference(api).WaitForServing(api); // healthy or degraded
 
         var scheduler = builder.AddPythonModule("scheduler", settings.ServicesDirectory, "ichrisbirch.wsgi_scheduler")
             .WithSchedulerHealthAndInterval(settings)
-            .WithServiceDefaults()
+            .WithServiceDefaults().WithSingleInstance()
             .WithRestartPolicy(settings.RestartPolicy).WithResourceLimits(cpus: 1.0, memoryMiB: 1024)
             .WithReference(postgres).WaitFor(postgres)
-            .WithReference(api).WaitFor(api);
+            .WaitForServing(api); // after the api, without its address or key: the scheduler reads neither
 
         if (settings.TestRunner) builder.AddTestRunner(settings, postgres, redis, api, app, scheduler);
 

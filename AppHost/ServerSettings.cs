@@ -13,4 +13,9 @@ public sealed record ServerSettings
     public bool Reload { get; init; }
     /// <summary>Start under debugpy, listening on the <c>debugpy</c> endpoint (run mode; refused in Production).</summary>
     public bool Debug { get; init; }
+    /// <summary>
+    /// Run mode: DCP's proxy listens on <see cref="Port"/> and forwards to the server (true), or the server binds
+    /// <see cref="Port"/> itself (false: no hop on the data path; when the test builder randomizes ports, a free one).
+    /// </summary>
+    public bool Proxied { get; init; } = true;
 }

@@ -1,3 +1,8 @@
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Lifecycle;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
 namespace Ichrisbirch.AppHost;
 
 /// <summary>How the Python web services are served and probed.</summary>
@@ -11,15 +16,37 @@ internal static class Servers
         => builder.WithHealthCheckTiming(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), retries: 3);
 
     /// <summary>
-    /// Serves the app as this environment says (port, uvicorn/flask or gunicorn, workers, reload, debugpy); the port is
-    /// reachable from outside the stack when <paramref name="hostPort"/>. A reloading server is deployed with its live source.
+    /// Serves the app as this environment says (port, proxied or not, uvicorn/flask or gunicorn, workers, reload, debugpy);
+    /// the port is reachable from outside the stack when <paramref name="hostPort"/>. A reloading server is deployed with its live source.
     /// </summary>
     public static IResourceBuilder<T> WithServerSettings<T>(this IResourceBuilder<T> builder, ServerSettings server, bool hostPort) where T : PythonAppResource
     {
-        builder.WithEndpoint("http", e => { e.Port = server.Port; e.IsExternal = hostPort; });
+        var proxyless = !server.Proxied && builder.ApplicationBuilder.ExecutionContext.IsRunMode;
+        builder.WithEndpoint("http", e =>
+        {
+            e.Port = server.Port;
+            e.IsExternal = hostPort;
+            if (proxyless) e.IsProxied = false;
+        });
+        if (proxyless) builder.WithFreePortWhenRandomized("http");
         if (server.Gunicorn) builder.WithGunicorn(server.Workers);
         if (server.Debug) builder.WithDebugpy();
         if (server.Reload && builder.ApplicationBuilder.ExecutionContext.IsPublishMode) builder.WithLiveSource(builder.Resource.AppDirectory, ImageWorkingDirectory);
         return builder.WithReload(server.Reload).WithWebHealthTiming();
+    }
+
+    /// <summary>
+    /// A proxyless endpoint's fixed port is bound by the server itself, so parallel test stacks would collide on it where
+    /// a proxied one only moves DCP's listener: when the test builder randomizes ports, the server gets a free one too.
+    /// </summary>
+    private static IResourceBuilder<T> WithFreePortWhenRandomized<T>(this IResourceBuilder<T> builder, string endpointName) where T : IResourceWithEndpoints
+    {
+        var endpoint = builder.Resource.Annotations.OfType<EndpointAnnotation>().Single(e => e.Name == endpointName);
+        builder.ApplicationBuilder.Eventing.Subscribe<BeforeStartEvent>((e, _) =>
+        {
+            if (e.Services.GetRequiredService<IConfiguration>().GetValue<bool>("DcpPublisher:RandomizePorts")) endpoint.Port = null;
+            return Task.CompletedTask;
+        });
+        return builder;
     }
 }

@@ -39,6 +39,15 @@ internal static class ServiceContracts
         => builder.WithEnvironment("APP_ADMIN_PASSWORD", password);
 
     /// <summary>
+    /// How many proxies in front of the service set X-Forwarded-For / -Proto / -Host (TRUSTED_PROXY_COUNT): the client
+    /// address that limits sign-in attempts and the scheme that marks the session cookie Secure come from them. Run
+    /// mode has none (the headers are anyone's to send); every publish target has one, its ingress (nginx in
+    /// compose, the ingress controller in Kubernetes).
+    /// </summary>
+    public static IResourceBuilder<PythonAppResource> WithClientAddressFromIngress(this IResourceBuilder<PythonAppResource> builder)
+        => builder.WithEnvironment("TRUSTED_PROXY_COUNT", builder.ApplicationBuilder.ExecutionContext.IsPublishMode ? "1" : "0");
+
+    /// <summary>
     /// The scheduler's liveness endpoint (SCHEDULER_HEALTH_HOST/PORT, also its contract) and its job interval
     /// (SCHEDULER_DECREASE_TASK_PRIORITY_SECONDS, when the environment sets one).
     /// </summary>

@@ -14,7 +14,8 @@ internal static class TestRunner
         var runner = builder.AddPythonModule("test-runner", settings.ServicesDirectory, "pytest")
             .WithArgs(settings.TestRunnerArgs.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .WithServiceDefaults()
-            .WithRestartPolicy(RestartPolicy.No);
+            .WithRestartPolicy(RestartPolicy.No)
+            .WithRunToCompletion(TimeSpan.FromMinutes(30));
         if (settings.ExitWithTestRunner) runner.WithApplicationExitOnCompletion();
         foreach (var service in stack)
         {

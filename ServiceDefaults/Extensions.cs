@@ -118,12 +118,15 @@ public static class ServiceDefaultsExtensions
         });
     }
 
-    /// <summary>Registers an HTTP health check on <paramref name="path"/> of the http endpoint.</summary>
+    /// <summary>
+    /// Registers an HTTP health check on <paramref name="path"/> of the http endpoint that tells Degraded from
+    /// Healthy (<see cref="ServingExtensions.WithServingHealthCheck{T}"/>); publishers probe the same path.
+    /// </summary>
     public static IResourceBuilder<T> WithHealthProbe<T>(this IResourceBuilder<T> builder, string path)
         where T : IResourceWithEndpoints
     {
         builder.WithAnnotation(new HealthProbeAnnotation(path, "http"));
-        return builder.WithHttpHealthCheck(path, endpointName: "http");
+        return builder.WithServingHealthCheck(path, endpointName: "http");
     }
 
     /// <summary>SIGTERM first; the grace period is what the compose publisher writes as stop_grace_period.</summary>

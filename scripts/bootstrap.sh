@@ -44,6 +44,10 @@ else
   command -v redis-server >/dev/null || say "warning: redis-server not on PATH (install Redis, or set Ichrisbirch:Local:RedisServerPath)"
 fi
 
+# Bytecode ahead of the first start: the services then import their own modules without compiling them (also where
+# PYTHONDONTWRITEBYTECODE is set, which stops Python from ever caching them). Only changed files are compiled again.
+"$venv/bin/python" -m compileall -q "$repo/services/ichrisbirch" >/dev/null
+
 # Fail here, with the name of what is missing, rather than later inside a resource.
 "$venv/bin/python" - <<'PY'
 import importlib.util, sys
@@ -62,15 +66,15 @@ for port_service in 5432:postgresql 6379:redis-server; do
   fi
 done
 
-# Offline Kubernetes schema validation of the published manifests (Tests/Kubernetes): npm kubernetes-models.
+# Offline Kubernetes schema validation of the published manifests (Tests/Hosting/Kubernetes): npm kubernetes-models.
 # Installed once per package-lock.json: `npm ci` empties node_modules first, and tests that run this script while
 # others validate manifests must not pull the packages from under them.
-validator="$repo/Tests/Kubernetes/validator"
+validator="$repo/Tests/Hosting/Kubernetes/validator"
 if command -v npm >/dev/null 2>&1; then
   lock_hash="$(sha256sum "$validator/package-lock.json" | cut -d' ' -f1)"
   if [ "$(cat "$validator/node_modules/.lock-sha256" 2>/dev/null)" != "$lock_hash" ]; then
     (cd "$validator" && npm ci --no-audit --no-fund --silent && echo "$lock_hash" > node_modules/.lock-sha256) \
-      || say "note: npm ci in Tests/Kubernetes/validator failed"
+      || say "note: npm ci in Tests/Hosting/Kubernetes/validator failed"
   fi
 else
   say "note: npm is missing (apt-get install nodejs npm); the Kubernetes validation tests need it"

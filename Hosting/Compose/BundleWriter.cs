@@ -1,5 +1,6 @@
 using System.Text;
 using Aspire.Hosting.ApplicationModel;
+using Ichrisbirch.Hosting.Publishing;
 
 namespace Ichrisbirch.Hosting.Compose;
 
@@ -36,7 +37,7 @@ internal static class BundleWriter
             var description = string.IsNullOrWhiteSpace(parameter.Description) ? "" : $": {parameter.Description.Trim()}";
             var kind = parameter.Secret ? "secret, required" : "optional";
             text.Append($"\n# AppHost parameter '{parameter.Name}' ({kind}){description}.\n")
-                .Append($"{ComposeValues.EnvironmentName(parameter.Name)}=\n");
+                .Append($"{PublishedNames.EnvironmentVariable(parameter.Name)}=\n");
         }
         return text.ToString();
     }
@@ -48,7 +49,7 @@ internal static class BundleWriter
         var to = Path.TrimEndingDirectorySeparator(Path.GetFullPath(destination)) + Path.DirectorySeparatorChar;
         if (from.StartsWith(to, StringComparison.Ordinal) || to.StartsWith(from, StringComparison.Ordinal))
         {
-            throw new ComposePublishException($"The output folder {destination} would overlap the build context {source}: publish to another folder.");
+            throw new PublishException($"The output folder {destination} would overlap the build context {source}: publish to another folder.");
         }
         if (Directory.Exists(to)) Directory.Delete(to, recursive: true);
 

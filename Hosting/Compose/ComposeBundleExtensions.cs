@@ -1,6 +1,7 @@
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Pipelines;
 using Ichrisbirch.Hosting.Compose;
+using Ichrisbirch.Hosting.Publishing;
 
 namespace Aspire.Hosting;
 
@@ -19,7 +20,7 @@ public static class ComposeBundleExtensions
         this IDistributedApplicationBuilder builder, string name, Action<IDistributedApplicationBuilder> topology)
     {
         var resource = new ComposeBundleResource(name, topology, builder.AppHostDirectory);
-        return PublishedModels.AddPublishTarget(builder, resource, "compose", context => ComposePublisher.PublishAsync(resource, context));
+        return builder.AddPublishTarget(resource, "compose", (models, context) => ComposePublisher.PublishAsync(resource, models, context));
     }
 
     /// <summary>Writes the difference between <paramref name="environmentName"/>'s model and the base model to <paramref name="fileName"/>.</summary>
@@ -27,6 +28,16 @@ public static class ComposeBundleExtensions
         this IResourceBuilder<ComposeBundleResource> builder, string environmentName, string fileName)
     {
         builder.Resource.Overrides.Add(new ComposeOverride(environmentName, fileName));
+        return builder;
+    }
+
+    /// <summary>
+    /// Names each environment's compose project <c>{prefix}-{environment}</c> in the commands the files and their
+    /// headers show (docker-compose 1.29 rejects a top-level <c>name:</c>, so the project is given with <c>-p</c>).
+    /// </summary>
+    public static IResourceBuilder<ComposeBundleResource> WithProjectName(this IResourceBuilder<ComposeBundleResource> builder, string prefix)
+    {
+        builder.Resource.ProjectName = prefix;
         return builder;
     }
 
@@ -68,11 +79,11 @@ public static class ComposeBundleExtensions
         if (app.ExecutionContext.IsPublishMode && !PublishedModels.IsPublishedModel(app))
         {
             var resourceName = builder.Resource.Name;
-            app.Pipeline.AddStep($"check-compose-service-{resourceName}", context => ComposePublishException.ReportAsOneLineAsync(context, () =>
+            app.Pipeline.AddStep($"check-compose-service-{resourceName}", context => PublishTargets.RunStepAsync(context, "compose", () =>
             {
                 if (!context.Model.Resources.OfType<ComposeBundleResource>().Any())
                 {
-                    throw new ComposePublishException(
+                    throw new PublishException(
                         $"{resourceName}: PublishAsComposeService needs a compose bundle in the model; add builder.AddComposeBundle(name, topology).");
                 }
                 return Task.CompletedTask;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
+using Ichrisbirch.Hosting.Publishing;
 
 namespace Ichrisbirch.Hosting.Compose;
 
@@ -15,24 +16,23 @@ internal sealed record Translation(ComposeFile File, SortedDictionary<string, Pa
 /// <summary>
 /// The one translation of a model into compose, the same for every environment: containers and Dockerfile builds
 /// become services with exactly the environment the model gives them; endpoints their container ports (host ports
-/// only where marked external); waits depends_on; health probes, restart policy, limits, graceful stop and volumes
+/// only where marked external, on <see cref="ComposeBundleResource.ExternalPortAddress"/>); waits depends_on; health probes, restart policy, limits, graceful stop and volumes
 /// carry over. What has no compose equivalent stops the publish with one line.
 /// </summary>
 internal static class ComposeTranslator
 {
-    public static async Task<Translation> TranslateAsync(PublishedModel published, string environmentName, CancellationToken cancellationToken)
+    public static Translation Translate(PublishedModel published, string environmentName)
     {
         var environment = published.Model.Resources.OfType<ComposeBundleResource>().SingleOrDefault(r => r.Name == environmentName)
-            ?? throw new ComposePublishException($"The {published.EnvironmentName} model has no compose environment '{environmentName}'; its topology must add it in every environment.");
+            ?? throw new PublishException($"The {published.EnvironmentName} model has no compose environment '{environmentName}'; its topology must add it in every environment.");
         var values = new ComposeValues();
         var contexts = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        var resources = published.Model.Resources.Where(Publishes).ToList();
         var file = new ComposeFile();
 
-        foreach (var resource in resources)
+        foreach (var resource in published.Resources)
         {
             var service = new Service();
-            if (resource.Annotations.OfType<DockerfileBuildAnnotation>().LastOrDefault() is { } build)
+            if (resource.Image?.Build is { } build)
             {
                 var folder = BundleFolder(contexts, build.ContextPath);
                 service.Build = new Build
@@ -42,49 +42,38 @@ internal static class ComposeTranslator
                     Target = build.Stage,
                 };
             }
-            else if (resource.Annotations.OfType<ContainerImageAnnotation>().LastOrDefault() is { } image)
+            else
             {
-                service.Image = $"{(string.IsNullOrEmpty(image.Registry) ? "" : image.Registry + "/")}{image.Image}{(image.SHA256 is { } sha ? "@sha256:" + sha : ":" + image.Tag)}";
+                service.Image = resource.Image?.Reference;
             }
 
-            if (resource is ContainerResource { Entrypoint: { Length: > 0 } entrypoint }) service.Entrypoint = [ComposeValues.Escape(entrypoint)];
-            if (resource.TryGetAnnotationsOfType<CommandLineArgsCallbackAnnotation>(out var argCallbacks))
+            if (resource.Entrypoint is { } entrypoint) service.Entrypoint = [ComposeValues.Escape(entrypoint)];
+            service.Command = resource.Arguments?.Select(values.Format).ToList();
+            service.Environment = new(resource.Environment.ToDictionary(v => v.Key, v => values.Format(v.Value)), StringComparer.Ordinal);
+            service.Expose = resource.Endpoints.Select(e => e.TargetPort.ToString(CultureInfo.InvariantCulture)).Distinct().ToList();
+            service.Ports = resource.Endpoints.Where(e => e.Annotation.IsExternal).Select(e => new Port
             {
-                var args = new List<object>();
-                var argsContext = new CommandLineArgsCallbackContext(args, resource, cancellationToken) { ExecutionContext = published.Execution };
-                foreach (var callback in argCallbacks) await callback.Callback(argsContext).ConfigureAwait(false);
-                service.Command = args.Count > 0 ? args.Select(values.Format).ToList() : null;
-            }
-
-            var variables = new Dictionary<string, object>();
-            var envContext = new EnvironmentCallbackContext(published.Execution, resource, variables, cancellationToken);
-            foreach (var callback in resource.Annotations.OfType<EnvironmentCallbackAnnotation>()) await callback.Callback(envContext).ConfigureAwait(false);
-            service.Environment = new(variables.ToDictionary(v => v.Key, v => values.Format(v.Value)), StringComparer.Ordinal);
-
-            var endpoints = resource.Annotations.OfType<EndpointAnnotation>().ToList();
-            service.Expose = endpoints.Select(e => ComposeValues.TargetPort(resource, e.Name).ToString(CultureInfo.InvariantCulture)).Distinct().ToList();
-            service.Ports = endpoints.Where(e => e.IsExternal).Select(e => new Port
-            {
-                Target = ComposeValues.TargetPort(resource, e.Name),
-                Published = e.Port?.ToString(CultureInfo.InvariantCulture),
-                Protocol = e.Protocol == System.Net.Sockets.ProtocolType.Udp ? "udp" : "tcp",
+                Target = e.TargetPort,
+                Published = e.Annotation.Port?.ToString(CultureInfo.InvariantCulture),
+                HostIp = environment.ExternalPortAddress,
+                Protocol = e.Annotation.Protocol == System.Net.Sockets.ProtocolType.Udp ? "udp" : "tcp",
             }).ToList();
 
-            AddMounts(resource, service, file, contexts);
+            var annotations = resource.Resource.Annotations;
+            AddMounts(resource.Resource, service, file, contexts);
             service.Healthcheck = Healthcheck(resource, environment);
-            service.Restart = resource.Annotations.OfType<RestartPolicyAnnotation>().LastOrDefault() is { } restart ? RestartValue(restart.Policy) : null;
-            service.StopGracePeriod = resource.Annotations.OfType<GracefulStopAnnotation>().LastOrDefault() is { } stop
-                ? $"{(int)stop.GracePeriod.TotalSeconds}s" : null;
-            service.Deploy = resource.Annotations.OfType<ResourceLimitsAnnotation>().LastOrDefault() is { } limits ? Limits(limits) : null;
+            service.Restart = annotations.OfType<RestartPolicyAnnotation>().LastOrDefault() is { } restart ? RestartValue(restart.Policy) : null;
+            service.StopGracePeriod = annotations.OfType<GracefulStopAnnotation>().LastOrDefault() is { } stop ? $"{(int)stop.GracePeriod.TotalSeconds}s" : null;
+            service.Deploy = annotations.OfType<ResourceLimitsAnnotation>().LastOrDefault() is { } limits ? Limits(limits) : null;
             file.Services[resource.Name] = service;
         }
 
         // Waits need every service's healthcheck first: service_healthy only where the target has one.
-        foreach (var resource in resources)
+        foreach (var resource in published.Resources)
         {
-            foreach (var wait in resource.Annotations.OfType<WaitAnnotation>().Where(w => file.Services.ContainsKey(w.Resource.Name)))
+            foreach (var wait in PublishedWaits.Of(resource.Resource).Where(w => file.Services.ContainsKey(w.Resource.Name)))
             {
-                (file.Services[resource.Name].DependsOn ??= new(StringComparer.Ordinal))[wait.Resource.Name] = wait.WaitType switch
+                (file.Services[resource.Name].DependsOn ??= new(StringComparer.Ordinal))[wait.Resource.Name] = wait.Type switch
                 {
                     WaitType.WaitForCompletion => DependsOn.Completed,
                     WaitType.WaitUntilHealthy when file.Services[wait.Resource.Name].Healthcheck is not null => DependsOn.Healthy,
@@ -93,26 +82,16 @@ internal static class ComposeTranslator
             }
         }
 
-        var routes = ComposeIngress.Add(file, environment, resources);
-        foreach (var resource in resources)
+        var routes = ComposeIngress.Add(file, environment, published);
+        foreach (var resource in published.Resources)
         {
-            foreach (var customization in resource.Annotations.OfType<ComposeServiceCustomizationAnnotation>())
+            foreach (var customization in resource.Resource.Annotations.OfType<ComposeServiceCustomizationAnnotation>())
             {
-                customization.Configure(resource, file.Services[resource.Name]);
+                customization.Configure(resource.Resource, file.Services[resource.Name]);
             }
         }
         foreach (var configure in environment.FileCallbacks) configure(file);
         return new(file, values.Parameters, contexts, routes);
-    }
-
-    /// <summary>Containers and Dockerfile builds are published; run-only resources (excluded from publish) are not; anything else stops the publish.</summary>
-    private static bool Publishes(IResource resource)
-    {
-        if (resource.IsExcludedFromPublish() || resource is ComposeBundleResource || resource is not IComputeResource) return false;
-        if (resource is ContainerResource || resource.Annotations.OfType<DockerfileBuildAnnotation>().Any()) return true;
-        var kind = resource is ProjectResource ? "a .NET project" : $"a {resource.GetType().Name}";
-        throw new ComposePublishException(
-            $"{resource.Name} is {kind}, which compose cannot run: publish it as a container (PublishAsDockerFile / WithDockerfile), or mark it run-only with ExcludeFromManifest().");
     }
 
     private static string BundleFolder(SortedDictionary<string, string> contexts, string contextPath)
@@ -129,7 +108,7 @@ internal static class ComposeTranslator
         {
             if (mount.Type != ContainerMountType.Volume)
             {
-                throw new ComposePublishException(
+                throw new PublishException(
                     $"{resource.Name}: bind mount {mount.Source} -> {mount.Target} is a path of the publishing machine; use a named volume, or WithLiveSource(...) for a development source mount.");
             }
             if (string.IsNullOrEmpty(mount.Source))
@@ -143,22 +122,23 @@ internal static class ComposeTranslator
         if (resource.Annotations.OfType<LiveSourceAnnotation>().LastOrDefault() is { } live)
         {
             var folder = contexts.FirstOrDefault(c => Path.GetFullPath(c.Value) == Path.GetFullPath(live.SourceDirectory)).Key
-                ?? throw new ComposePublishException($"{resource.Name}: live source {live.SourceDirectory} is not a build context of the model; mount only the folder its Dockerfile builds.");
+                ?? throw new PublishException($"{resource.Name}: live source {live.SourceDirectory} is not a build context of the model; mount only the folder its Dockerfile builds.");
             (service.Volumes ??= []).Add(new Mount { Type = "bind", Source = $"./{folder}", Target = live.Target });
         }
     }
 
-    private static Healthcheck? Healthcheck(IResource resource, ComposeBundleResource environment)
+    private static Healthcheck? Healthcheck(PublishedResource published, ComposeBundleResource environment)
     {
+        var resource = published.Resource;
         List<string>? test = null;
         if (resource.Annotations.OfType<HealthProbeAnnotation>().LastOrDefault() is { } probe)
         {
             if (environment.HttpProbeCommand.Count == 0)
             {
-                throw new ComposePublishException($"{resource.Name} has an HTTP health probe but the compose environment has no probe command; call WithHttpProbeCommand(...) on it.");
+                throw new PublishException($"{resource.Name} has an HTTP health probe but the compose environment has no probe command; call WithHttpProbeCommand(...) on it.");
             }
             test = ["CMD", .. environment.HttpProbeCommand.Select(ComposeValues.Escape),
-                $"http://localhost:{ComposeValues.TargetPort(resource, probe.EndpointName)}{ComposeValues.Escape(probe.Path)}"];
+                $"http://localhost:{published.TargetPort(probe.EndpointName)}{ComposeValues.Escape(probe.Path)}"];
         }
         else if (resource.Annotations.OfType<HealthCheckCommandAnnotation>().LastOrDefault() is { } command)
         {

@@ -1,3 +1,5 @@
+using Ichrisbirch.Hosting.Publishing;
+
 namespace Ichrisbirch.Hosting.Compose;
 
 /// <summary>
@@ -104,7 +106,7 @@ internal static class OverrideDifference
 
     private static string Yaml(object value) => value is string s ? s : ComposeFile.Serialize(value);
 
-    private static ComposePublishException Deleted(string environmentName, string baseName, string service, string what)
+    private static PublishException Deleted(string environmentName, string baseName, string service, string what)
         => new($"{environmentName}: service {service} would need {what} of {baseName} deleted, which a compose override cannot do; " +
                $"give {service} the same {what} in {environmentName}, or move it out of {baseName}.");
 }

@@ -15,3 +15,16 @@ public sealed record HealthCheckCommandAnnotation(IReadOnlyList<string> Command,
 /// <param name="SourceDirectory">The folder on the developer's machine: a build context of the model.</param>
 /// <param name="Target">Path inside the container (the image's working directory).</param>
 public sealed record LiveSourceAnnotation(string SourceDirectory, string Target) : IResourceAnnotation;
+
+/// <summary>
+/// The resource runs once to completion (a test run, a migration) instead of serving until stopped: a Kubernetes Job
+/// rather than a Deployment, whatever its restart policy. Publisher-neutral.
+/// </summary>
+/// <param name="Deadline">The longest one run may take before it is stopped as failed.</param>
+public sealed record RunToCompletionAnnotation(TimeSpan Deadline) : IResourceAnnotation;
+
+/// <summary>
+/// At most one instance of the resource may run at a time (a job scheduler): never scaled out, and replaced by
+/// stopping the old instance before the new one starts. Publisher-neutral.
+/// </summary>
+public sealed record SingleInstanceAnnotation : IResourceAnnotation;

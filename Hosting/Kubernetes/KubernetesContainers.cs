@@ -1,14 +1,14 @@
 using System.Globalization;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
-using Ichrisbirch.Hosting.Compose;
+using Ichrisbirch.Hosting.Publishing;
 using k8s.Models;
 
 namespace Ichrisbirch.Hosting.Kubernetes;
 
 /// <summary>
 /// The parts of a container that come from annotations: readiness from the resource's health check (the same one
-/// compose uses), liveness that only checks the process answers, limits, a non-root security context, and one
+/// every publisher reads), liveness that only checks the process answers, limits, a non-root security context, and one
 /// init container per dependency it waits for.
 /// </summary>
 internal static class KubernetesContainers
@@ -19,7 +19,7 @@ internal static class KubernetesContainers
         var timing = resource.Annotations.OfType<HealthCheckTimingAnnotation>().LastOrDefault();
         if (resource.Annotations.OfType<HealthProbeAnnotation>().LastOrDefault() is { } probe)
         {
-            return Timed(new V1Probe { HttpGet = new V1HTTPGetAction { Port = Port(KubernetesValues.TargetPort(resource, probe.EndpointName)), Path = probe.Path } }, timing);
+            return Timed(new V1Probe { HttpGet = new V1HTTPGetAction { Port = Port(PublishedEndpoint.TargetPortOf(resource, probe.EndpointName)), Path = probe.Path } }, timing);
         }
         if (resource.Annotations.OfType<HealthCheckCommandAnnotation>().LastOrDefault() is { } command)
         {
@@ -38,7 +38,7 @@ internal static class KubernetesContainers
         var endpoint = resource.Annotations.OfType<EndpointAnnotation>().FirstOrDefault();
         if (endpoint is null) return null;
         var timing = resource.Annotations.OfType<HealthCheckTimingAnnotation>().LastOrDefault();
-        var probe = Timed(new V1Probe { TcpSocket = new V1TCPSocketAction { Port = Port(KubernetesValues.TargetPort(resource, endpoint.Name)) } }, timing);
+        var probe = Timed(new V1Probe { TcpSocket = new V1TCPSocketAction { Port = Port(PublishedEndpoint.TargetPortOf(resource, endpoint.Name)) } }, timing);
         probe.FailureThreshold = (probe.FailureThreshold ?? 3) * 2; // slower to kill than to take out of rotation
         return probe;
     }
@@ -88,21 +88,22 @@ internal static class KubernetesContainers
     };
 
     /// <summary>
-    /// One init container per resource waited for: it polls the dependency's Service port, which answers only
-    /// once a pod behind it is ready (a Service routes to ready pods alone).
+    /// One init container per resource waited for until healthy (or serving): it polls the dependency's Service port,
+    /// which answers only once a pod behind it is ready (a Service routes to ready pods alone). A wait for a start
+    /// needs none: Kubernetes starts every pod, and the waiting one serves without the other (the api without Redis).
     /// </summary>
     public static List<V1Container> Waits(IResource resource, IReadOnlySet<string> published, string image, long uid)
     {
         var waits = new List<V1Container>();
-        foreach (var wait in resource.Annotations.OfType<WaitAnnotation>().Where(w => published.Contains(w.Resource.Name)))
+        foreach (var wait in PublishedWaits.Of(resource).Where(w => published.Contains(w.Resource.Name) && w.Type != WaitType.WaitUntilStarted))
         {
-            if (wait.WaitType == WaitType.WaitForCompletion)
+            if (wait.Type == WaitType.WaitForCompletion)
             {
-                throw new ComposePublishException($"{resource.Name} waits for {wait.Resource.Name} to complete, which Kubernetes cannot express; wait for it to be healthy instead.");
+                throw new PublishException($"{resource.Name} waits for {wait.Resource.Name} to complete, which Kubernetes cannot express; wait for it to be healthy instead.");
             }
             var endpoint = wait.Resource.Annotations.OfType<EndpointAnnotation>().FirstOrDefault()
-                ?? throw new ComposePublishException($"{resource.Name} waits for {wait.Resource.Name}, which has no endpoint to poll; give it an endpoint or drop the wait.");
-            var target = $"{wait.Resource.Name} {KubernetesValues.TargetPort(wait.Resource, endpoint.Name).ToString(CultureInfo.InvariantCulture)}";
+                ?? throw new PublishException($"{resource.Name} waits for {wait.Resource.Name}, which has no endpoint to poll; give it an endpoint or drop the wait.");
+            var target = $"{wait.Resource.Name} {PublishedEndpoint.TargetPortOf(wait.Resource, endpoint.Name).ToString(CultureInfo.InvariantCulture)}";
             waits.Add(new V1Container
             {
                 Name = $"wait-for-{wait.Resource.Name}",

@@ -1,46 +1,40 @@
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Pipelines;
-using Ichrisbirch.Hosting.Compose;
+using Ichrisbirch.Hosting.Publishing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Ichrisbirch.Hosting.Kubernetes;
 
 /// <summary>
-/// The publish step: builds the base environment's model and each overlay's, translates each with the one
-/// translator, and writes <c>k8s/base</c> and <c>k8s/overlays/*</c> into the pipeline's output folder.
+/// The publish step: takes the base environment's model and each overlay's from the publish's models, translates
+/// each with the one translator, and writes <c>k8s/base</c> and <c>k8s/overlays/*</c> into the pipeline's output folder.
 /// </summary>
 internal static class KubernetesPublisher
 {
-    /// <summary>Writes the manifests; when a sibling publish step stops the AppHost meanwhile, ends quietly (that step reported the failure).</summary>
-    public static async Task PublishAsync(KustomizeBundleResource environment, PipelineStepContext context)
-    {
-        try
-        {
-            await WriteStepAsync(environment, context).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
-        {
-        }
-    }
-
-    private static async Task WriteStepAsync(KustomizeBundleResource environment, PipelineStepContext context)
+    /// <summary>Writes the manifests into the pipeline's output folder.</summary>
+    public static async Task PublishAsync(KustomizeBundleResource environment, PublishedModels models, PipelineStepContext context)
     {
         var output = context.Services.GetRequiredService<IPipelineOutputService>().GetOutputDirectory();
         var task = await context.ReportingStep.CreateTaskAsync($"Writing the Kubernetes manifests to {output}", context.CancellationToken).ConfigureAwait(false);
-        var count = await WriteAsync(environment, output, context.CancellationToken).ConfigureAwait(false);
+        var count = await WriteAsync(environment, models, output, context.CancellationToken).ConfigureAwait(false);
         await task.CompleteAsync($"Wrote {environment.OutputFolder}/base ({count} objects) and {environment.Overlays.Count} overlays to {output}",
             CompletionState.Completed, context.CancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Builds, translates and writes; returns the number of objects in the base. A deployer's <c>secrets.env</c> survives re-publishing.</summary>
-    public static async Task<int> WriteAsync(KustomizeBundleResource environment, string output, CancellationToken cancellationToken)
+    /// <summary>Builds the models of <paramref name="environment"/>'s topology, translates and writes; returns the number of objects in the base.</summary>
+    public static Task<int> WriteAsync(KustomizeBundleResource environment, string output, CancellationToken cancellationToken)
+        => WriteAsync(environment, new PublishedModels(environment.Topology, environment.AppHostDirectory), output, cancellationToken);
+
+    /// <summary>Translates the models and writes; returns the number of objects in the base. A deployer's <c>secrets.env</c> survives re-publishing.</summary>
+    public static async Task<int> WriteAsync(KustomizeBundleResource environment, PublishedModels models, string output, CancellationToken cancellationToken)
     {
         var root = Path.Combine(output, environment.OutputFolder);
-        var baseline = await TranslateAsync(environment, environment.BaseEnvironment, isBase: true, cancellationToken).ConfigureAwait(false);
+        var baseline = await TranslateAsync(environment, models, environment.BaseEnvironment, isBase: true, cancellationToken).ConfigureAwait(false);
         var overlays = new List<(KubernetesOverlay Overlay, KubernetesTranslation Translation)>();
         foreach (var overlay in environment.Overlays)
         {
-            overlays.Add((overlay, await TranslateAsync(environment, overlay.EnvironmentName, isBase: overlay.EnvironmentName == environment.BaseEnvironment, cancellationToken).ConfigureAwait(false)));
+            overlays.Add((overlay, overlay.EnvironmentName == environment.BaseEnvironment ? baseline
+                : await TranslateAsync(environment, models, overlay.EnvironmentName, isBase: false, cancellationToken).ConfigureAwait(false)));
         }
 
         if (Directory.Exists(root))
@@ -55,6 +49,7 @@ internal static class KubernetesPublisher
         return baseline.Objects.Count;
     }
 
-    private static async Task<KubernetesTranslation> TranslateAsync(KustomizeBundleResource environment, string environmentName, bool isBase, CancellationToken cancellationToken)
-        => await KubernetesTranslator.TranslateAsync(PublishedModels.Build(environment.Topology, environment.AppHostDirectory, environmentName), environment, isBase, cancellationToken).ConfigureAwait(false);
+    private static async Task<KubernetesTranslation> TranslateAsync(KustomizeBundleResource environment, PublishedModels models, string environmentName, bool isBase,
+        CancellationToken cancellationToken)
+        => KubernetesTranslator.Translate(await models.GetAsync(environmentName, cancellationToken).ConfigureAwait(false), environment, isBase);
 }

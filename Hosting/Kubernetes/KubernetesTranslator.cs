@@ -1,6 +1,6 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
-using Ichrisbirch.Hosting.Compose;
+using Ichrisbirch.Hosting.Publishing;
 using k8s;
 using k8s.Models;
 
@@ -19,36 +19,26 @@ internal sealed record KubernetesTranslation(SortedDictionary<string, IKubernete
 /// </summary>
 internal static class KubernetesTranslator
 {
-    public static async Task<KubernetesTranslation> TranslateAsync(PublishedModel published, KustomizeBundleResource environment, bool isBase, CancellationToken cancellationToken)
+    public static KubernetesTranslation Translate(PublishedModel published, KustomizeBundleResource environment, bool isBase)
     {
         var values = new KubernetesValues();
         var objects = new SortedDictionary<string, IKubernetesObject<V1ObjectMeta>>(StringComparer.Ordinal);
         var images = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        var resources = published.Model.Resources.Where(Publishes).ToList();
-        var names = resources.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
+        var names = published.Resources.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
 
-        foreach (var resource in resources)
+        foreach (var publishedResource in published.Resources)
         {
-            var (image, uid) = Image(resource, environment, images);
+            var resource = publishedResource.Resource;
+            var (image, uid) = Image(publishedResource, environment, images);
             var container = new V1Container { Name = resource.Name, Image = image };
-            if (resource is ContainerResource { Entrypoint: { Length: > 0 } entrypoint }) container.Command = [entrypoint];
-            if (resource.TryGetAnnotationsOfType<CommandLineArgsCallbackAnnotation>(out var argCallbacks))
-            {
-                var args = new List<object>();
-                var argsContext = new CommandLineArgsCallbackContext(args, resource, cancellationToken) { ExecutionContext = published.Execution };
-                foreach (var callback in argCallbacks) await callback.Callback(argsContext).ConfigureAwait(false);
-                container.Args = args.Count > 0 ? args.Select(a => values.Literal(resource.Name, a)).ToList() : null;
-            }
+            if (publishedResource.Entrypoint is { } entrypoint) container.Command = [entrypoint];
+            container.Args = publishedResource.Arguments?.Select(a => KubernetesValues.Argument(resource.Name, a, publishedResource.Environment)).ToList();
 
-            var variables = new Dictionary<string, object>();
-            var envContext = new EnvironmentCallbackContext(published.Execution, resource, variables, cancellationToken);
-            foreach (var callback in resource.Annotations.OfType<EnvironmentCallbackAnnotation>()) await callback.Callback(envContext).ConfigureAwait(false);
             var data = new SortedDictionary<string, string>(StringComparer.Ordinal);
-            container.Env = variables.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => values.Variable(resource.Name, v.Key, v.Value, data)).ToList();
+            container.Env = publishedResource.Environment.Select(v => values.Variable(resource.Name, v.Key, v.Value, data)).ToList();
             if (data.Count > 0) objects[$"{resource.Name}-configmap.yaml"] = KubernetesWorkloads.ConfigMap(resource.Name, data);
 
-            var ports = resource.Annotations.OfType<EndpointAnnotation>()
-                .Select(e => (Name: e.Name.ToLowerInvariant(), Port: KubernetesValues.TargetPort(resource, e.Name))).DistinctBy(p => p.Port).ToList();
+            var ports = publishedResource.Endpoints.Select(e => (Name: e.Name.ToLowerInvariant(), Port: e.TargetPort)).DistinctBy(p => p.Port).ToList();
             container.Ports = ports.Count > 0 ? ports.Select(p => new V1ContainerPort { Name = p.Name, ContainerPort = p.Port, Protocol = "TCP" }).ToList() : null;
             container.ReadinessProbe = KubernetesContainers.Readiness(resource);
             container.LivenessProbe = KubernetesContainers.Liveness(resource);
@@ -67,45 +57,38 @@ internal static class KubernetesTranslator
                 TerminationGracePeriodSeconds = resource.Annotations.OfType<GracefulStopAnnotation>().LastOrDefault() is { } stop ? (long)stop.GracePeriod.TotalSeconds : null,
             };
             var scaling = isBase && environment.Autoscaled.TryGetValue(resource.Name, out var s) ? s : null;
-            var workload = KubernetesWorkloads.Workload(resource, pod, claims, scaling);
+            var takesTraffic = environment.Routes.Any(r => r.Service == resource.Name) || published.ClientsOf(resource.Name).Any();
+            var replicas = new ReplicaPlan((takesTraffic || scaling is not null) && !resource.IsSingleInstance(), isBase ? environment.Replicas : 1, scaling);
+            var workload = KubernetesWorkloads.Workload(resource, pod, claims, replicas, environment);
             objects[$"{resource.Name}-{workload.Kind.ToLowerInvariant()}.yaml"] = workload;
+            if (workload is V1Deployment && replicas.Replicated) objects[$"{resource.Name}-pdb.yaml"] = KubernetesWorkloads.DisruptionBudget(resource.Name);
             if (ports.Count > 0) objects[$"{resource.Name}-service.yaml"] = KubernetesWorkloads.Service(resource, ports);
             if (scaling is { Max: > 1 } && workload is V1Deployment) objects[$"{resource.Name}-hpa.yaml"] = KubernetesWorkloads.Autoscaler(resource.Name, scaling);
         }
 
         foreach (var route in environment.Routes)
         {
-            var target = resources.SingleOrDefault(r => r.Name == route.Service)
-                ?? throw new ComposePublishException($"The ingress route {route.PathPrefix} names {route.Service}, which the {published.EnvironmentName} model does not publish; route to a published resource.");
-            objects[$"{route.Service}-ingress.yaml"] = KubernetesWorkloads.Ingress(route, KubernetesValues.TargetPort(target, route.EndpointName), environment.IngressClass);
+            var target = published.Find(route.Service)
+                ?? throw new PublishException($"The ingress route {route.PathPrefix} names {route.Service}, which the {published.EnvironmentName} model does not publish; route to a published resource.");
+            objects[$"{route.Service}-ingress.yaml"] = KubernetesWorkloads.Ingress(route, target.TargetPort(route.EndpointName), environment.IngressClass);
         }
         return new(objects, values.SecretKeys, images);
     }
 
-    /// <summary>Containers and Dockerfile builds are published; run-only resources are not; anything else stops the publish.</summary>
-    private static bool Publishes(IResource resource)
-    {
-        if (resource.IsExcludedFromPublish() || resource is not IComputeResource) return false;
-        if (resource is ContainerResource || resource.Annotations.OfType<DockerfileBuildAnnotation>().Any()) return true;
-        throw new ComposePublishException(
-            $"{resource.Name} is a {resource.GetType().Name}, which Kubernetes cannot run: publish it as a container (PublishAsDockerFile / WithDockerfile), or mark it run-only with ExcludeFromManifest().");
-    }
-
     /// <summary>A Dockerfile build becomes the placeholder <c>{context folder}-{target}</c> (set by kustomize <c>images:</c>) run as the build user; an image its documented user.</summary>
-    private static (string Image, long Uid) Image(IResource resource, KustomizeBundleResource environment, SortedDictionary<string, string> images)
+    private static (string Image, long Uid) Image(PublishedResource resource, KustomizeBundleResource environment, SortedDictionary<string, string> images)
     {
-        if (resource.Annotations.OfType<DockerfileBuildAnnotation>().LastOrDefault() is { } build)
+        if (resource.Image?.Build is { } build)
         {
             var folder = Path.GetFileName(Path.TrimEndingDirectorySeparator(build.ContextPath)).ToLowerInvariant();
             var placeholder = string.IsNullOrEmpty(build.Stage) ? folder : $"{folder}-{build.Stage}";
             images[placeholder] = build.Stage ?? "";
             return (placeholder, environment.BuildUser);
         }
-        var image = resource.Annotations.OfType<ContainerImageAnnotation>().Last();
-        var uid = environment.ImageUsers.TryGetValue(image.Image, out var u) ? u
-            : throw new ComposePublishException($"{resource.Name}: which numeric non-root user does image {image.Image} run as? Call WithImageUser(\"{image.Image}\", uid) on the Kubernetes environment.");
-        var reference = $"{(string.IsNullOrEmpty(image.Registry) ? "" : image.Registry + "/")}{image.Image}{(image.SHA256 is { } sha ? "@sha256:" + sha : ":" + image.Tag)}";
-        return (reference, uid);
+        var image = resource.Image ?? throw new PublishException($"{resource.Name} has neither an image nor a Dockerfile; give it one.");
+        var uid = environment.ImageUsers.TryGetValue(image.Name!, out var u) ? u
+            : throw new PublishException($"{resource.Name}: which numeric non-root user does image {image.Name} run as? Call WithImageUser(\"{image.Name}\", uid) on the Kubernetes environment.");
+        return (image.Reference!, uid);
     }
 
     /// <summary>Named volumes become claims (1Gi, ReadWriteOnce), scratch volumes memory-backed emptyDirs; bind mounts (live source included) are not published.</summary>
@@ -118,7 +101,7 @@ internal static class KubernetesTranslator
         {
             if (mount.Type != ContainerMountType.Volume)
             {
-                throw new ComposePublishException($"{resource.Name}: bind mount {mount.Source} -> {mount.Target} is a path of the publishing machine; use a named volume.");
+                throw new PublishException($"{resource.Name}: bind mount {mount.Source} -> {mount.Target} is a path of the publishing machine; use a named volume.");
             }
             var name = string.IsNullOrEmpty(mount.Source) ? $"scratch-{index}" : mount.Source.Replace('_', '-').ToLowerInvariant();
             mounts.Add(new V1VolumeMount { Name = name, MountPath = mount.Target, ReadOnlyProperty = mount.IsReadOnly ? true : null });

@@ -1,43 +1,48 @@
-using System.Text.RegularExpressions;
-using Ichrisbirch.Hosting.Compose;
+using Ichrisbirch.Hosting.Publishing;
 using k8s.Models;
 
 namespace Ichrisbirch.Hosting.Kubernetes;
 
 /// <summary>
-/// Model values for Kubernetes, evaluated by the compose value evaluation (endpoints → service name and target
-/// port, conditionals evaluated): a literal goes to the resource's ConfigMap, a parameter to the generated Secret,
-/// each variable by its own key reference.
+/// Published values for Kubernetes: a value that is one parameter becomes a reference to the generated Secret's key,
+/// any other value a literal in the resource's ConfigMap (endpoints as Service name and port), each variable by its
+/// own key reference. A parameter inside a longer value has no Kubernetes form.
 /// </summary>
-internal sealed partial class KubernetesValues
+internal sealed class KubernetesValues
 {
     /// <summary>Name of the Secret that kustomize generates from <c>secrets.env</c>.</summary>
     public const string SecretName = "secrets";
-
-    private readonly ComposeValues _compose = new();
 
     /// <summary>Parameter names (<c>POSTGRES_PASSWORD</c>) the manifests reference, each a key of the Secret.</summary>
     public SortedSet<string> SecretKeys { get; } = new(StringComparer.Ordinal);
 
     /// <summary>A string for a command line or literal: no parameter may appear in it.</summary>
-    public string Literal(string resource, object? value)
+    public static string Literal(string resource, PublishedValue value)
+        => value.Render(literal => literal, _ => throw new PublishException(
+            $"{resource}: a parameter inside an argument or a longer value has no Kubernetes equivalent; pass it as an environment variable of its own."));
+
+    /// <summary>
+    /// A command-line argument: a literal, or a whole parameter that is also one of the container's variables, written
+    /// <c>$(NAME)</c> so that the kubelet expands it from that (Secret-backed) variable.
+    /// </summary>
+    public static string Argument(string resource, PublishedValue value, IReadOnlyDictionary<string, PublishedValue> variables)
     {
-        var formatted = _compose.Format(value);
-        if (Placeholder().IsMatch(formatted.Replace("$$", "", StringComparison.Ordinal)))
+        if (value.WholeParameter is { } parameter
+            && variables.Where(v => ReferenceEquals(v.Value.WholeParameter, parameter)).Select(v => v.Key).Order(StringComparer.Ordinal).FirstOrDefault() is { } name)
         {
-            throw new ComposePublishException($"{resource}: a parameter inside an argument or a longer value has no Kubernetes equivalent; pass it as an environment variable of its own.");
+            return $"$({name})";
         }
-        return formatted.Replace("$$", "$", StringComparison.Ordinal);
+        return Literal(resource, value);
     }
 
     /// <summary>The variable as a reference: to the Secret for a parameter, else to the resource's ConfigMap (whose data gets the literal).</summary>
-    public V1EnvVar Variable(string resource, string name, object? value, IDictionary<string, string> configData)
+    public V1EnvVar Variable(string resource, string name, PublishedValue value, IDictionary<string, string> configData)
     {
-        var whole = Placeholder().Match(_compose.Format(value));
-        if (whole.Success && whole.Length == _compose.Format(value).Length)
+        if (value.WholeParameter is { } parameter)
         {
-            SecretKeys.Add(whole.Groups[1].Value);
-            return new V1EnvVar { Name = name, ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Key = whole.Groups[1].Value, Name = SecretName } } };
+            var key = PublishedNames.EnvironmentVariable(parameter.Name);
+            SecretKeys.Add(key);
+            return new V1EnvVar { Name = name, ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Key = key, Name = SecretName } } };
         }
         configData[name] = Literal(resource, value);
         return new V1EnvVar { Name = name, ValueFrom = new V1EnvVarSource { ConfigMapKeyRef = new V1ConfigMapKeySelector { Key = name, Name = ConfigMapName(resource) } } };
@@ -45,10 +50,4 @@ internal sealed partial class KubernetesValues
 
     /// <summary>The ConfigMap holding a resource's literal variables.</summary>
     public static string ConfigMapName(string resource) => $"{resource}-env";
-
-    /// <summary>The port the resource's endpoint listens on inside its container.</summary>
-    public static int TargetPort(Aspire.Hosting.ApplicationModel.IResource resource, string endpointName) => ComposeValues.TargetPort(resource, endpointName);
-
-    [GeneratedRegex(@"\$\{([A-Z0-9_]+)(:\?[^}]*)?\}")]
-    private static partial Regex Placeholder();
 }

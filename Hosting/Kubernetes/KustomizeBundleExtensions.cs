@@ -1,6 +1,6 @@
 using Aspire.Hosting.ApplicationModel;
-using Ichrisbirch.Hosting.Compose;
 using Ichrisbirch.Hosting.Kubernetes;
+using Ichrisbirch.Hosting.Publishing;
 
 namespace Aspire.Hosting;
 
@@ -14,10 +14,8 @@ public static class KustomizeBundleExtensions
     public static IResourceBuilder<KustomizeBundleResource> AddKustomizeBundle(
         this IDistributedApplicationBuilder builder, string name, Action<IDistributedApplicationBuilder> topology)
     {
-        // Before the compose publish (when there is one), not beside it: the one that fails stops the AppHost as the last step.
         var resource = new KustomizeBundleResource(name, topology, builder.AppHostDirectory);
-        return PublishedModels.AddPublishTarget(builder, resource, "kubernetes", context => KubernetesPublisher.PublishAsync(resource, context),
-            [.. builder.Resources.OfType<ComposeBundleResource>().Select(r => $"publish-{r.Name}")]);
+        return builder.AddPublishTarget(resource, "kubernetes", (models, context) => KubernetesPublisher.PublishAsync(resource, models, context));
     }
 
     /// <summary>Writes <c>overlays/<paramref name="folder"/></c> from <paramref name="environmentName"/>'s model.</summary>

@@ -1,3 +1,5 @@
+using Ichrisbirch.Hosting.Publishing;
+
 namespace Aspire.Hosting.ApplicationModel;
 
 /// <summary>
@@ -8,7 +10,7 @@ namespace Aspire.Hosting.ApplicationModel;
 /// <param name="name">The resource name.</param>
 /// <param name="topology">Adds the application's resources to a builder (the AppHost's own topology).</param>
 /// <param name="appHostDirectory">Where the publish-time models read their checked-in configuration files.</param>
-public sealed class KustomizeBundleResource(string name, Action<IDistributedApplicationBuilder> topology, string appHostDirectory) : Resource(name), IResourceWithIngressRoutes
+public sealed class KustomizeBundleResource(string name, Action<IDistributedApplicationBuilder> topology, string appHostDirectory) : Resource(name), IResourceWithIngressRoutes, IPublishTargetResource
 {
     /// <summary>Adds the application's resources to a builder.</summary>
     public Action<IDistributedApplicationBuilder> Topology { get; } = topology;
@@ -39,6 +41,15 @@ public sealed class KustomizeBundleResource(string name, Action<IDistributedAppl
 
     /// <summary>Image of the init containers that wait for a dependency's port.</summary>
     public string WaitImage { get; set; } = "busybox:1.36";
+
+    /// <summary>
+    /// Replicas, in the base environment, of each long-running service that takes traffic (an ingress route or a
+    /// reference reaches it) and is not autoscaled nor single-instance; other environments run one.
+    /// </summary>
+    public int Replicas { get; set; } = 2;
+
+    /// <summary>How long a finished Job (and its pod's logs) stays before Kubernetes deletes it (<c>ttlSecondsAfterFinished</c>).</summary>
+    public TimeSpan FinishedJobLifetime { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>Replica bounds of resources scaled in the base environment, by resource name.</summary>
     public IDictionary<string, Autoscaling> Autoscaled { get; } = new SortedDictionary<string, Autoscaling>(StringComparer.Ordinal);

@@ -107,7 +107,11 @@ internal static class LocalPostgresServerFiles
                 File.Delete(passwordFile);
             }
         }
-        else if (!File.Exists(stampFile) || await File.ReadAllTextAsync(stampFile, ct).ConfigureAwait(false) != passwordStamp)
+        else if (File.Exists(stampFile) && await File.ReadAllTextAsync(stampFile, ct).ConfigureAwait(false) == passwordStamp)
+        {
+            return; // the usual start: nothing to write, no chown process on the way to the server's start
+        }
+        else
         {
             // The configured password changed since initdb: set it in single-user mode (the server is not running yet).
             logger.LogInformation("Updating the {User} password in {DataDirectory}", LocalPostgresResource.UserName, resource.DataDirectory);

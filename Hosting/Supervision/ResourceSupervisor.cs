@@ -82,18 +82,7 @@ internal sealed class ResourceSupervisor(IResource resource, SupervisorOptions o
         lock (_gate)
         {
             if (_appStopping.IsCancellationRequested || _stopRequested) return;
-            if (state == KnownResourceStates.FailedToStart)
-            {
-                verdict = "not restarted: it failed to start (see its log for the fix)";
-            }
-            else if (exitCode is { } code && options.PermanentFailureExitCodes.Contains(code))
-            {
-                verdict = $"not restarted: exit code {code} is a configuration error (see its log for the fix)";
-            }
-            else if (Resource.GetRestartPolicy() == RestartPolicy.OnFailure && exitCode == 0)
-            {
-                verdict = "not restarted: exited with code 0 (restart policy on-failure)";
-            }
+            verdict = options.WhyNotRestarted(state, exitCode, Resource.GetRestartPolicy());
             if (verdict is not null)
             {
                 _console.LogWarning("{Resource} {Verdict}", Resource.Name, verdict);

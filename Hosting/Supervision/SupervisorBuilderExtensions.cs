@@ -21,12 +21,13 @@ public static class SupervisorBuilderExtensions
         if (!builder.ExecutionContext.IsRunMode) return builder;
         var options = new SupervisorOptions();
         configure?.Invoke(options);
+        builder.Services.AddSingleton(options); // the model says a supervisor runs, and with which rules
 
         builder.Eventing.Subscribe<BeforeStartEvent>((e, ct) =>
         {
             var services = e.Services;
             var supervisors = e.Model.Resources
-                .Where(r => r.GetRestartPolicy() != RestartPolicy.No && r is ExecutableResource or ContainerResource)
+                .Where(IsSupervised)
                 .Select(r => new ResourceSupervisor(r, options, services))
                 .ToList();
             foreach (var supervisor in supervisors)
@@ -39,6 +40,10 @@ public static class SupervisorBuilderExtensions
         });
         return builder;
     }
+
+    /// <summary>Whether the supervisor watches <paramref name="resource"/>: a process or container whose restart policy is not <see cref="RestartPolicy.No"/>.</summary>
+    public static bool IsSupervised(IResource resource)
+        => resource.GetRestartPolicy() != RestartPolicy.No && resource is ExecutableResource or ContainerResource;
 
     /// <summary>
     /// When this run-once resource finishes, the AppHost stops every resource and exits with the resource's exit code

@@ -123,7 +123,7 @@ public class BackupTests
     }
 
     private static Task<(int ExitCode, string Output)> ScriptAsync(Dictionary<string, string> environment, string script, params string[] args)
-        => Processes.RunAsync("bash", [Path.Combine(Publish.Publisher.RepoRoot, "scripts", script), .. args], environment: environment);
+        => Processes.RunAsync("bash", [Path.Combine(Repository.Root, "scripts", script), .. args], environment: environment);
 
     /// <summary>Every row of habits and tasks, each as one text line, ordered by id; a missing table has none.</summary>
     private static async Task<Dictionary<string, List<string>>> RowsAsync(Stack stack)

@@ -42,16 +42,27 @@ public class EnvironmentRunTests
         Assert.Contains(await stack.LogsAsync("test-runner"), l => l.Contains("canary: fails on purpose", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task Production_serves_through_gunicorn_with_a_worker_per_cpu_when_secrets_are_supplied()
+    private static Task<Stack> StartProductionAsync(ScratchDirectory data)
     {
-        using var data = new ScratchDirectory();
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(data.Path, (UnixFileMode)0b111_101_101); // the postgres user must reach its data directory
-        await using var stack = await Stack.StartAsync(
+        return Stack.StartAsync(
             "--environment", "Production", $"--Ichrisbirch:Local:DataDirectory={data.Path}",
             "--Parameters:postgres-password=prod-pg-secret", "--Parameters:redis-password=prod-redis-secret",
             "--Parameters:api-secret-key=prod-api-key", "--Parameters:flask-secret-key=prod-flask-key",
             "--Parameters:app-admin-password=prod-admin-password");
+    }
+
+    private static int Pid(Stack stack, string resource)
+    {
+        Assert.True(stack.Notifications.TryGetCurrentState(resource, out var e));
+        return Convert.ToInt32(e.Snapshot.Properties.Single(p => p.Name == "executable.pid").Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public async Task Production_serves_through_gunicorn_with_a_worker_per_cpu_when_secrets_are_supplied()
+    {
+        using var data = new ScratchDirectory();
+        await using var stack = await StartProductionAsync(data);
         await stack.WaitHealthyAsync(Stack.Services);
 
         var server = await stack.Client("api").GetFromJsonAsync<JsonElement>("/server/");
@@ -59,8 +70,7 @@ public class EnvironmentRunTests
 
         foreach (var service in new[] { "api", "app" })
         {
-            Assert.True(stack.Notifications.TryGetCurrentState(service, out var e));
-            var pid = Convert.ToInt32(e.Snapshot.Properties.Single(p => p.Name == "executable.pid").Value, System.Globalization.CultureInfo.InvariantCulture);
+            var pid = Pid(stack, service);
             Assert.Contains("gunicorn", Processes.Describe(pid));
             var workers = Processes.WithDescendants([pid]).Count - 1;
             Assert.True(workers == Environment.ProcessorCount, $"{service}: expected {Environment.ProcessorCount} gunicorn workers (one per CPU), found {workers}");
@@ -71,5 +81,38 @@ public class EnvironmentRunTests
         var logs = string.Join('\n', (await Task.WhenAll(Stack.Services.Select(stack.LogsAsync))).SelectMany(l => l));
         Assert.DoesNotContain("prod-pg-secret", logs);
         Assert.DoesNotContain("prod-redis-secret", logs);
+    }
+
+    [Fact]
+    public async Task Production_api_and_app_ports_are_bound_by_gunicorn_itself_and_the_api_gets_its_port_back_after_a_kill()
+    {
+        using var data = new ScratchDirectory();
+        await using var stack = await StartProductionAsync(data);
+        await stack.WaitHealthyAsync(["api", "app"]);
+
+        foreach (var service in new[] { "api", "app" })
+        {
+            var endpoint = stack.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == service)
+                .Annotations.OfType<EndpointAnnotation>().Single(e => e.Name == "http");
+            Assert.False(endpoint.IsProxied, $"{service}: Production's endpoint is proxied");
+            using var client = stack.Client(service);
+            var port = client.BaseAddress!.Port;
+            Assert.NotEqual(service == "api" ? 8000 : 5000, port); // the test builder's random ports: parallel stacks never collide
+            Assert.Contains(port, Processes.ListeningPorts(Processes.WithDescendants([Pid(stack, service)])));
+            Assert.True((await client.GetAsync("/health")).IsSuccessStatusCode, $"{service} /health on its own port {port}");
+        }
+
+        // The supervisor restarts a killed api on the same port, still without a proxy.
+        var killed = Pid(stack, "api");
+        foreach (var pid in Processes.WithDescendants([killed])) Processes.TryKill(pid);
+        using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120)))
+        {
+            await stack.Notifications.WaitForResourceAsync("api", e => e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy
+                && e.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is { } pid
+                && Convert.ToInt32(pid, System.Globalization.CultureInfo.InvariantCulture) != killed, cts.Token);
+        }
+        using var api = stack.Client("api");
+        Assert.Contains(api.BaseAddress!.Port, Processes.ListeningPorts(Processes.WithDescendants([Pid(stack, "api")])));
+        Assert.True((await api.GetAsync("/health")).IsSuccessStatusCode, "api /health after its restart");
     }
 }

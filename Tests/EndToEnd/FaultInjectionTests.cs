@@ -38,14 +38,21 @@ public class FaultInjectionTests(FaultStack fixture, ITestOutputHelper output) :
     }
 
     [Fact]
-    public async Task Redis_stopped_by_the_user_stays_down_the_api_serves_reads_and_writes_and_the_first_read_after_shows_every_write()
+    public async Task Redis_stopped_by_the_user_stays_down_the_api_and_app_serve_degraded_and_the_first_read_after_shows_every_write()
     {
         var api = fixture.Api();
         Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/habits/")).StatusCode); // warm the cache
         var restartsBefore = fixture.Property("redis", "supervisor.restarts");
+        var (apiPid, appPid) = (fixture.Pid("api"), fixture.Pid("app"));
 
         await fixture.CommandAsync("redis", KnownResourceCommands.StopCommand);
         var stopped = await fixture.WaitStoppedAsync("redis", TimeSpan.FromSeconds(30));
+
+        // Degraded, not down: the dashboard shows the api (and the app above it) Degraded, both stay in service.
+        await DegradedTests.WaitHealthAsync(fixture.Stack, "api", Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded);
+        await DegradedTests.WaitHealthAsync(fixture.Stack, "app", Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded);
+        await DegradedTests.AssertPagesServeAsync(fixture.Stack);
+        Assert.Equal((apiPid, appPid), (fixture.Pid("api"), fixture.Pid("app")));
 
         for (var i = 0; i < 3; i++) Assert.Equal(HttpStatusCode.Created, (await fixture.WriteAsync(api)).StatusCode);
         using (var read = await api.GetAsync("/habits/"))

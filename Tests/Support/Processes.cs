@@ -83,4 +83,44 @@ internal static class Processes
         while (added);
         return result;
     }
+
+    /// <summary>SIGKILLs <paramref name="pid"/> if it still exists.</summary>
+    public static void TryKill(int pid)
+    {
+        try { System.Diagnostics.Process.GetProcessById(pid).Kill(); }
+        catch (ArgumentException) { } // already gone
+        catch (InvalidOperationException) { }
+    }
+
+    /// <summary>The TCP ports (IPv4 and IPv6) on which any of <paramref name="pids"/> holds a listening socket, from /proc.</summary>
+    public static HashSet<int> ListeningPorts(IEnumerable<int> pids)
+    {
+        var sockets = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var pid in pids)
+        {
+            try
+            {
+                foreach (var fd in Directory.GetFiles($"/proc/{pid}/fd"))
+                {
+                    if (new FileInfo(fd).LinkTarget is { } target && target.StartsWith("socket:[", StringComparison.Ordinal)) sockets.Add(target[8..^1]);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+        var ports = new HashSet<int>();
+        foreach (var table in new[] { "/proc/net/tcp", "/proc/net/tcp6" })
+        {
+            foreach (var line in File.ReadLines(table).Skip(1))
+            {
+                var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (fields[3] == "0A" && sockets.Contains(fields[9])) // 0A: LISTEN
+                {
+                    ports.Add(int.Parse(fields[1].Split(':')[^1], System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture));
+                }
+            }
+        }
+        return ports;
+    }
 }

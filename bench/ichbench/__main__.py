@@ -11,7 +11,7 @@ import tempfile
 import time
 
 import ichbench
-from ichbench import procfs, runners
+from ichbench import procfs, runners, trees
 from ichbench.measures import measure_datapath, measure_lifecycle, measure_publish, measure_tests
 from ichbench.probes import log, ports_free
 from ichbench.report import table
@@ -35,10 +35,16 @@ def main() -> int:
     ap.add_argument("--profiles", default="development,production", help="data path: comma list of development,production")
     ap.add_argument("--miss-loops", type=int, default=40)
     ap.add_argument("--json", help="also write the raw results here")
+    ap.add_argument("--before", metavar="REV", help="also measure this older commit (extracted and built under the work folder), "
+                    "alternated with the working tree: start/stop/footprint and the data path get before/after columns")
     args = ap.parse_args()
     args.redis_override = args.redis_password is not None
     args.work = tempfile.mkdtemp(prefix="ichrisbirch-bench-")
     only = set(args.only.split(","))
+    args.before_root = args.before_desc = None
+    if args.before:
+        args.before_desc = trees.describe(args.before)
+        args.before_root = trees.prepare(args.before, args.work)
 
     before = set(procfs.proc_table())
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
@@ -53,6 +59,7 @@ def main() -> int:
         ["machine", f"{os.cpu_count()} CPUs (nproc), {model}, {mem} MB RAM"],
         ["loadavg at start", open("/proc/loadavg").read().split(" ")[:3]],
         ["dotnet SDK", dotnet],
+        ["before", f"`{args.before_desc}`" if args.before else "—"],
         ["command", f"`bench/run.sh {' '.join(sys.argv[1:])}`".replace("` `", "`")],
         ["secrets", "Development: appsettings.Development.json's defaults; Production: the benchmark's own, as `Parameters__*`"
          + (" (Development redis password overridden)" if args.redis_override else "")],

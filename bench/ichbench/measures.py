@@ -16,6 +16,7 @@ from time import sleep
 
 from ichbench.probes import free_port, http_call, http_ok, log, now, ports_free, wait_ports_free
 from ichbench.report import fmt, med, pct, report_lifecycle, summary_row, table
+from ichbench.targets import report_targets
 from ichbench.runners import A_PORTS, REPO, Profile, RunA, RunB, replay_env
 
 BENCH = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -27,22 +28,28 @@ def measure_lifecycle(args, out: dict) -> None:
     if busy:
         print(f"\n**Start/stop/footprint skipped**: ports {busy} are busy (A needs 8000/5000/5432/6379/15888/19888 free).\n")
         return
-    profile = Profile.load("development", args.redis_password if args.redis_override else None)
+    redis = args.redis_password if args.redis_override else None
+    profiles = {"A": Profile.load("development", redis)}
+    if args.before_root:
+        profiles["A before"] = Profile.load("development", redis, root=args.before_root, label="A-before")
     # Warm-ups, untimed: A creates its data and database; its launches are what B replays.
-    log("A: warm-up run (untimed)")
-    a = RunA(args, profile)
-    try:
-        r = a.start()
-        if not r["ok"]:
-            print(f"\n**A did not become healthy in the warm-up** (exit {r['exit']}, healthy {r['healthy']}); see {args.work}\n")
+    captured = None
+    for kind, profile in sorted(profiles.items(), reverse=True):
+        log(f"{kind}: warm-up run (untimed)")
+        a = RunA(args, profile)
+        try:
+            r = a.start()
+            if not r["ok"]:
+                print(f"\n**{kind} did not become healthy in the warm-up** (exit {r['exit']}, healthy {r['healthy']}); see {args.work}\n")
+                a.stop()
+                return
+            if kind == "A":
+                captured = a.launches(r)
             a.stop()
-            return
-        captured = a.launches(r)
-        a.stop()
-    finally:
-        a.kill()
+        finally:
+            a.kill()
     log("B: warm-up run (untimed): " + ", ".join(f"{n} after {d or 'nothing'}" for n, d in captured["after"].items()))
-    b = RunB(args, captured, profile.secrets)
+    b = RunB(args, captured, profiles["A"].secrets)
     try:
         r = b.start()
         b.stop()
@@ -51,16 +58,20 @@ def measure_lifecycle(args, out: dict) -> None:
     finally:
         b.kill()
 
-    runs = {"A": [], "B": []}
+    kinds = [*profiles, "B"]
+    runs: dict[str, list] = {k: [] for k in kinds}
     for i in range(args.runs):
-        for kind in ("A", "B") if i % 2 == 0 else ("B", "A"):
+        for kind in kinds[i % len(kinds):] + kinds[:i % len(kinds)]:  # rotated: each kind runs first once in turn
             busy = wait_ports_free(a_ports)
             if busy:
                 log(f"ports still busy before {kind}{i + 1}: {busy}")
-            runner = RunA(args, profile) if kind == "A" else RunB(args, captured, profile.secrets)
-            log(f"{kind} run {i + 1}/{args.runs}: start")
+            runner = RunA(args, profiles[kind]) if kind != "B" else RunB(args, captured, profiles["A"].secrets)
+            log(f"{kind} run {i + 1}/{args.runs}: start (loadavg {open('/proc/loadavg').read().split()[0]})")
             try:
                 r = runner.start()
+                r["loadavg"] = float(open("/proc/loadavg").read().split()[0])
+                if kind != "B" and r["ok"]:
+                    r["timeline"] = runner.timeline(r)
                 time.sleep(args.settle)
                 r["footprint"] = runner.footprint()
                 if kind == "A" and i == 0:
@@ -71,6 +82,7 @@ def measure_lifecycle(args, out: dict) -> None:
             log(f"{kind} run {i + 1}: all healthy {fmt(r['all'])}, stop {fmt(r['stop']['seconds'])}, left {len(r['stop']['left'])}")
             runs[kind].append(r)
     out["lifecycle"] = runs
+    report_targets(runs, args)
     report_lifecycle(runs, args.settle)
 
 
@@ -179,8 +191,30 @@ def measure_datapath(args, out: dict) -> None:
         print("\n## 5. Data path\n\nwrk not installed (bench/run.sh installs it with apt-get): skipped.")
         return
     for name in args.profiles.split(","):
-        profile = Profile.load(name, args.redis_password if args.redis_override and name == "development" else None)
-        out.setdefault("datapath", {})[name] = datapath_profile(args, profile)
+        redis_password = args.redis_password if args.redis_override and name == "development" else None
+        results = {}
+        if args.before_root:
+            before = Profile.load(name, redis_password, root=args.before_root, label="A-before")
+            results["A before"] = datapath_profile(args, before, bare=False)
+        results["A"] = datapath_profile(args, Profile.load(name, redis_password))
+        out.setdefault("datapath", {})[name] = results
+        report_tail(name, results, args)
+
+
+def report_tail(name: str, results: dict, args) -> None:
+    """The port a user hits (:8000): p99 of each run and the throughput against B bare (issue #20's tail target)."""
+    bare = med([x["rps"] for x in results.get("A", {}).get("wrk", {}).get("api GET /habits/, B bare", [])])
+    rows = []
+    for kind, result in results.items():
+        for k, rs in result.get("wrk", {}).items():
+            if ":8000" in k or ":5000" in k:
+                rps = med([x["rps"] for x in rs])
+                rows.append([f"{kind}: {k}", " / ".join(fmt(x["p99"], "", 1) for x in rs), fmt(max((x["p99"] or 0) for x in rs), "ms", 1),
+                             fmt(rps, "", 0), f"{rps / bare:.2f}" if rps and bare and k.startswith("api") else "—"])
+    print(f"\n### {name.capitalize()}: the tail where a user connects (target: p99 ≤ 20 ms in each of 5 runs at 16 "
+          f"connections, ≥ 0.9 of B bare's throughput)\n")
+    print(f"`wrk -c{args.wrk_connections}`, {args.wrk_runs} runs each; loadavg now {open('/proc/loadavg').read().split()[0]}.\n")
+    print(table(["target", "p99 of each run (ms)", "worst p99", "req/s median", "/ B bare (api)"], rows))
 
 
 def seed(port: int, key: str, habits: int) -> tuple[int, int]:
@@ -213,8 +247,9 @@ def start_minimal(args, launches: dict, port: int) -> subprocess.Popen:
                             stdin=subprocess.DEVNULL, start_new_session=True)
 
 
-def datapath_profile(args, profile: Profile) -> dict:
-    title = f"\n## 5. Data path, {profile.name.capitalize()} (`{' '.join(profile.command())}`"
+def datapath_profile(args, profile: Profile, bare: bool = True) -> dict:
+    """A's ports (:8000, :5000) and its servers' own ports; with ``bare``, B and the minimal endpoint too."""
+    title = f"\n## 5. Data path, {profile.name.capitalize()}, {profile.label} (`{' '.join(profile.command()[:2])}`"
     title += ", secrets supplied as `Parameters__*` variables)\n" if profile.name == "production" else ")\n"
     print(title)
     busy = wait_ports_free(list(A_PORTS.values()))
@@ -239,19 +274,26 @@ def datapath_profile(args, profile: Profile) -> dict:
               f"(wrk shares the 2 cores), {args.wrk_runs} runs per target, alternated.\n")
         print(f"- api as launched: `{' '.join(launches['api'].argv)}`")
         print(f"- app as launched: `{' '.join(launches['app'].argv)}`\n")
+        via = {n: "DCP proxy" if direct[n] != A_PORTS[n] else "proxyless: the server itself" for n in ("api", "app")}
         targets = {
-            "api GET /habits/, A via DCP proxy :8000": f"http://127.0.0.1:{A_PORTS['api']}/habits/",
+            f"api GET /habits/, A :8000 ({via['api']})": f"http://127.0.0.1:{A_PORTS['api']}/habits/",
             "api GET /habits/, A direct": f"http://127.0.0.1:{direct['api']}/habits/",
-            "app GET /habits/, A via DCP proxy :5000": f"http://127.0.0.1:{A_PORTS['app']}/habits/",
+            f"app GET /habits/, A :5000 ({via['app']})": f"http://127.0.0.1:{A_PORTS['app']}/habits/",
             "app GET /habits/, A direct": f"http://127.0.0.1:{direct['app']}/habits/",
         }
+        if direct["api"] == A_PORTS["api"]:
+            targets = {k: v for k, v in targets.items() if "A direct" not in k}
         result["wrk"] = wrk_series(targets, args)
-        result["miss"] = miss_path(args, {"via DCP proxy :8000": A_PORTS["api"], "direct": direct["api"]}, key)
+        if bare:
+            result["miss"] = miss_path(args, {":8000": A_PORTS["api"], "direct": direct["api"]}, key)
     finally:
         try:
             a.stop()
         finally:
             a.kill()
+    if not bare:
+        report_datapath(profile, result)
+        return result
 
     b = RunB(args, captured, profile.secrets, label=f"b-{profile.name}")
     minimal = None
@@ -322,22 +364,22 @@ def report_datapath(profile: Profile, result: dict) -> None:
         return f"{rps[ka] / rps[kb]:.2f}" if ka and kb and rps[ka] and rps[kb] else "n/a"
 
     print("\nRatios of the medians (throughput): "
-          f"api A proxy / B bare **{ratio('api GET /habits/, A via', 'api GET /habits/, B')}** (what the DCP proxy costs), "
+          f"api A proxy / B bare **{ratio('api GET /habits/, A :8000', 'api GET /habits/, B')}** (what the hop on :8000 costs), "
           f"A direct / B bare {ratio('api GET /habits/, A direct', 'api GET /habits/, B')}, "
           f"B bare / minimal endpoint **{ratio('api GET /habits/, B', 'minimal')}** (what the service code costs); "
-          f"app A proxy / B bare **{ratio('app GET /habits/, A via', 'app GET /habits/, B')}**, "
+          f"app A proxy / B bare **{ratio('app GET /habits/, A :5000', 'app GET /habits/, B')}**, "
           f"app A direct / B bare {ratio('app GET /habits/, A direct', 'app GET /habits/, B')}.")
     if "same_bytes" in result:
         print(f"\nThe minimal endpoint answered the same bytes as B's api: {'yes' if result['same_bytes'] else 'NO'}.")
     if profile.name == "production":
-        api_k = next((k for k in rps if k.startswith("api GET /habits/, A via")), None)
-        app_k = next((k for k in rps if k.startswith("app GET /habits/, A via")), None)
+        api_k = next((k for k in rps if k.startswith("api GET /habits/, A :8000")), None)
+        app_k = next((k for k in rps if k.startswith("app GET /habits/, A :5000")), None)
         if api_k and rps[api_k]:
             met = rps[api_k] >= 4000 and (p99[api_k] or 999) <= 20
-            print(f"\nTarget api ≥ 4,000 req/s with p99 ≤ 20 ms (via the proxy): **{'met' if met else 'not met'}** "
+            print(f"\nTarget api ≥ 4,000 req/s with p99 ≤ 20 ms (on :8000): **{'met' if met else 'not met'}** "
                   f"({rps[api_k]:.0f} req/s, p99 {fmt(p99[api_k], 'ms')}).")
         if app_k and rps[app_k]:
-            print(f"Target app page ≥ 800 req/s (via the proxy): **{'met' if rps[app_k] >= 800 else 'not met'}** "
+            print(f"Target app page ≥ 800 req/s (on :8000): **{'met' if rps[app_k] >= 800 else 'not met'}** "
                   f"({rps[app_k]:.0f} req/s).")
     miss = result.get("miss", {})
     if miss:

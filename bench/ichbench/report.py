@@ -40,7 +40,7 @@ def pct(xs, q):
 def report_lifecycle(runs: dict, settle: float) -> None:
     A, B = runs["A"], runs["B"]
     print("\n## 1. Start to all-healthy\n")
-    print(f"A = warm `dotnet run --no-build` of the AppHost; B = the five processes A launched, replayed by the benchmark "
+    print(f"A = the built AppHost (`dotnet AppHost.dll`, as scripts/run.sh); B = the five processes A launched, replayed by the benchmark "
           f"(command, arguments, environment, directory and user read from /proc, each listening where A's proxy listened). "
           f"{len(A)} + {len(B)} runs, alternated (A B, B A, ...). Healthy = probes from outside: PostgreSQL `SELECT 1` "
           f"(SCRAM login), Redis `AUTH`+`PING`, `GET /health` 200 on api, app and scheduler, every {POLL * 1000:.0f} ms.\n")
@@ -76,7 +76,6 @@ def report_lifecycle(runs: dict, settle: float) -> None:
     print("\nWhere A's time goes (medians). \"wait\" rows are the dependency gating (≈ 0: none; slightly negative: "
           "Aspire's own health check saw the dependency healthy before the outside probe did):\n")
     rows = [
-        ["start → AppHost process (dotnet run CLI)", fmt(med([r["spawned"].get("AppHost") for r in A])), "—"],
         ["AppHost process → dcp apiserver spawned", fmt(step(A, "AppHost", "dcp apiserver")), "—"],
         ["dcp apiserver → dcp run-controllers spawned", fmt(step(A, "dcp apiserver", "dcp run-controllers")), "—"],
         ["dcp run-controllers → postgres/redis spawned", fmt(step(A, "dcp run-controllers", "postgres")), "—"],

@@ -17,12 +17,14 @@ import os
 import re
 import signal
 import subprocess
+import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 
 import redis
 
-from ichbench import procfs
+from ichbench import procfs, timeline
 from ichbench.probes import Waiter, http_any, http_ok, now, pg_ready, redis_ping
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -40,9 +42,11 @@ PRODUCTION_SECRETS = {"postgres-password": "bench-production-postgres", "redis-p
 class Profile:
     name: str  # development | production
     secrets: dict[str, str]
+    root: str = REPO  # the tree whose built AppHost runs (--before: an older commit, extracted and built)
+    label: str = "A"
 
     @staticmethod
-    def load(name: str, redis_password: str | None = None) -> Profile:
+    def load(name: str, redis_password: str | None = None, root: str = REPO, label: str = "A") -> Profile:
         if name == "production":
             secrets = dict(PRODUCTION_SECRETS)
         else:
@@ -53,18 +57,23 @@ class Profile:
                 secrets = {}
         if redis_password is not None:
             secrets["redis-password"] = redis_password
-        return Profile(name, secrets)
+        return Profile(name, secrets, root, label)
+
+    @property
+    def apphost_dir(self) -> str:
+        return os.path.join(self.root, "AppHost")
 
     def command(self) -> list[str]:
-        cmd = ["dotnet", "run", "--no-build", "--project", "AppHost"]
-        if self.name == "production":
-            cmd += ["--launch-profile", "production"]
-        return cmd + ["--", "--Ichrisbirch:Infrastructure=Local"]
+        """What scripts/run.sh execs (the built AppHost in its folder, no resident `dotnet run`), plus Aspire's
+        health monitor at Debug so that the console says when Aspire saw each resource ready."""
+        return ["dotnet", os.path.join(self.apphost_dir, "bin", "Debug", "net10.0", "AppHost.dll"),
+                "--Ichrisbirch:Infrastructure=Local", "--Logging:LogLevel:Aspire.Hosting.Health=Debug"]
 
     def env(self) -> dict[str, str]:
         # The dashboard keeps its login token (Production refuses the anonymous opt-in); any HTTP answer,
         # the login redirect included, counts as up.
-        env = dict(os.environ)
+        env = {k: v for k, v in os.environ.items() if k not in ("ASPIRE_ENVIRONMENT", "ASPNETCORE_ENVIRONMENT")}
+        env["DOTNET_ENVIRONMENT"] = self.name.capitalize()
         if self.name == "production":
             env.update({f"Parameters__{k}": v for k, v in self.secrets.items()})
         return env
@@ -152,10 +161,15 @@ class RunA:
         return int(port) if port else None
 
     def start(self, timeout=120.0) -> dict:
-        self.log = open(os.path.join(self.args.work, f"a-{self.profile.name}.log"), "ab")
+        self.log = open(os.path.join(self.args.work, f"{self.profile.label.lower()}-{self.profile.name}.log"), "ab")
+        self.dcp_log = tempfile.mkdtemp(prefix=f"dcp-{self.profile.label.lower()}-", dir=self.args.work)
+        env = {**self.profile.env(), "DCP_DIAGNOSTICS_LOG_FOLDER": self.dcp_log, "DCP_DIAGNOSTICS_LOG_LEVEL": "info"}
+        self.lines: list[tuple[float, str]] = []
+        self.wall_minus_boot = time.time() - now()
         self.t0 = now()
-        self.proc = subprocess.Popen(self.profile.command(), cwd=REPO, env=self.profile.env(), stdout=self.log,
+        self.proc = subprocess.Popen(self.profile.command(), cwd=self.profile.apphost_dir, env=env, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        threading.Thread(target=self._read_console, daemon=True).start()
         deadline = self.t0 + timeout
         sched_port: list[int] = []
 
@@ -187,6 +201,24 @@ class RunA:
         ok = all(healthy[r] is not None for r in procfs.RESOURCES)
         return {"ok": ok, "all": max(healthy[r] for r in procfs.RESOURCES) if ok else None, "healthy": healthy,
                 "spawned": spawned, "exit": self.proc.poll()}
+
+    def _read_console(self) -> None:
+        """The AppHost's console into the log, each line stamped on arrival (its own timestamps)."""
+        for raw in iter(self.proc.stdout.readline, b""):
+            self.lines.append((now(), raw.decode(errors="replace")))
+            self.log.write(raw)
+        self.log.flush()
+
+    def timeline(self, started: dict) -> dict[str, float]:
+        """Seconds after launch of each milestone (see ichbench.timeline); call once all are healthy."""
+        marks = {**timeline.apphost_marks(self.lines, self.t0), **timeline.dcp_marks(self.dcp_log, self.t0, self.wall_minus_boot)}
+        for group in ("AppHost", "dcp apiserver", "dcp run-controllers", "dashboard"):
+            if started["spawned"].get(group) is not None:
+                marks[f"process: {group}"] = started["spawned"][group]
+        for name in procfs.RESOURCES + ["dashboard"]:
+            if started["healthy"].get(name) is not None:
+                marks[f"healthy: {name}"] = started["healthy"][name]
+        return marks
 
     def launches(self, started: dict) -> dict:
         """What DCP launched for each resource, and the order A waited for (see the module docstring)."""

@@ -85,6 +85,15 @@ class _Env:
             raise ConfigError(f"{name} must be a positive integer number of seconds, got {raw!r}")
         return number
 
+    def count(self, name: str, default: int) -> int:
+        """A whole number 0 or more (unset: ``default``)."""
+        raw = self.environ.get(name, "").strip()
+        if not raw:
+            return default
+        if not raw.isdigit():
+            raise ConfigError(f"{name} must be a whole number 0 or more, got {raw!r}")
+        return int(raw)
+
     def choice(self, name: str, choices: tuple[str, ...], default: str | None = None) -> str:
         value = self.str(name, default).strip().lower()
         if value not in choices:
@@ -143,6 +152,7 @@ class AppSettings:
     flask_secret_key: str = field(repr=False)
     api_secret_key: str = field(repr=False)
     admin_password: str = field(repr=False)  # the one account that may write through the app
+    trusted_proxy_count: int = 0  # proxies in front whose X-Forwarded-* headers are believed (0: none)
 
 
 @dataclass(frozen=True)
@@ -153,6 +163,7 @@ class SchedulerSettings:
     health_host: str
     health_port: int
     decrease_task_priority_seconds: int | None  # None = cron daily at 01:00
+    leader_check_seconds: int = 1  # how often the leader checks its lock session (ichrisbirch.leader)
 
 
 @dataclass(frozen=True)
@@ -193,6 +204,7 @@ def load_app_settings(environ: Mapping[str, str] | None = None) -> AppSettings:
         flask_secret_key=env.secret("FLASK_SECRET_KEY"),
         api_secret_key=env.secret("API_SECRET_KEY"),
         admin_password=env.secret("APP_ADMIN_PASSWORD"),
+        trusted_proxy_count=env.count("TRUSTED_PROXY_COUNT", 0),
     )
 
 
@@ -205,6 +217,7 @@ def load_scheduler_settings(environ: Mapping[str, str] | None = None) -> Schedul
         health_host=env.str("SCHEDULER_HEALTH_HOST", "127.0.0.1"),
         health_port=env.port("SCHEDULER_HEALTH_PORT"),
         decrease_task_priority_seconds=env.positive_int("SCHEDULER_DECREASE_TASK_PRIORITY_SECONDS"),
+        leader_check_seconds=env.positive_int("SCHEDULER_LEADER_CHECK_SECONDS") or 1,
     )
 
 

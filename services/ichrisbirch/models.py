@@ -38,3 +38,14 @@ class CacheGeneration(Base):
 
     name = Column(String(100), primary_key=True)
     generation = Column(BigInteger, nullable=False)
+
+
+class SignInAttempts(Base):
+    """Sign-in attempts per client address in the current window (``api/sign_in.py``): shared by every worker and replica."""
+
+    __tablename__ = "sign_in_attempts"
+    __table_args__ = {"schema": "public"}
+
+    client = Column(String(100), primary_key=True)
+    window_start = Column(DateTime(timezone=True), nullable=False)
+    attempts = Column(Integer, nullable=False)

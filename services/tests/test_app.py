@@ -10,12 +10,14 @@ from typing import Callable, Iterator
 import httpx
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
 
 from ichrisbirch.app import create_app
 from ichrisbirch.config import load_app_settings
 from tests.servers import API_SECRET_KEY, ServiceProcess, free_port
 
-MakeClient = Callable[[int], FlaskClient]
+MakeClient = Callable[..., FlaskClient]
 ADMIN_PASSWORD = "test-admin-password"
 APP_ENV = {"ENVIRONMENT": "testing", "FASTAPI_HOST": "127.0.0.1", "FLASK_SECRET_KEY": "test-flask-secret",
            "API_SECRET_KEY": API_SECRET_KEY, "APP_ADMIN_PASSWORD": ADMIN_PASSWORD}
@@ -29,14 +31,21 @@ def app_client() -> Iterator[MakeClient]:
     """
     apps = []
 
-    def make(api_port: int) -> FlaskClient:
-        settings = load_app_settings({**APP_ENV, "FASTAPI_PORT": str(api_port)})
+    def make(api_port: int, **env: str) -> FlaskClient:
+        settings = load_app_settings({**APP_ENV, "FASTAPI_PORT": str(api_port), **env})
         apps.append(create_app(settings))
-        return apps[-1].test_client()
+        client = apps[-1].test_client()
+        client.environ_base["REMOTE_ADDR"] = unique_address()  # its own sign-in attempt count
+        return client
 
     yield make
     for app in apps:
         app.extensions["ichrisbirch_api"].close()
+
+
+def unique_address() -> str:
+    """A documentation-range IPv6 address no other test uses."""
+    return f"2001:db8::{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}"
 
 
 def port_of(url: str) -> int:
@@ -55,6 +64,11 @@ def sign_in(client: FlaskClient, password: str = ADMIN_PASSWORD) -> str:
     response = client.post("/login", data={"csrf_token": token, "password": password, "next": "/habits/"})
     assert response.status_code == 303, response.text
     return form_token(client.get("/habits/").text)
+
+
+def forget_sign_in_attempts(engine: Engine, client: str) -> None:
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM public.sign_in_attempts WHERE client = :client"), {"client": client})
 
 
 def habits_named(api: httpx.Client, name: str) -> list[dict]:
@@ -158,9 +172,12 @@ def test_wrong_password_is_refused_and_does_not_sign_in(app_client: MakeClient, 
 def test_session_cookie_is_httponly_lax_and_secure_over_https(app_client: MakeClient, api_url: str) -> None:
     plain = app_client(port_of(api_url)).get("/login").headers["Set-Cookie"]
     assert "HttpOnly" in plain and "SameSite=Lax" in plain and "Secure" not in plain
-    behind_tls_proxy = app_client(port_of(api_url)).get(
+    behind_tls_proxy = app_client(port_of(api_url), TRUSTED_PROXY_COUNT="1").get(
         "/login", headers={"X-Forwarded-Proto": "https"}).headers["Set-Cookie"]
     assert "Secure" in behind_tls_proxy and "HttpOnly" in behind_tls_proxy
+    no_trusted_proxy = app_client(port_of(api_url)).get(  # anyone can send the header: believed only behind a proxy
+        "/login", headers={"X-Forwarded-Proto": "https"}).headers["Set-Cookie"]
+    assert "Secure" not in no_trusted_proxy
     direct_https = app_client(port_of(api_url)).get("/login", base_url="https://localhost").headers["Set-Cookie"]
     assert "Secure" in direct_https
 
@@ -182,8 +199,9 @@ def test_sign_in_never_redirects_off_site(app_client: MakeClient, api_url: str) 
     assert response.headers["Location"].endswith("/habits/")
 
 
-def test_password_never_appears_in_the_apps_log(api: httpx.Client, api_url: str, log_dir: Path) -> None:
+def test_password_never_appears_in_the_apps_log(api: httpx.Client, api_url: str, log_dir: Path, engine: Engine) -> None:
     """The real Flask server at debug level: a wrong and a right sign-in, a write; the log holds neither password."""
+    forget_sign_in_attempts(engine, "127.0.0.1")
     port, wrong = free_port(), "wrong-horse-battery"
     env = {**APP_ENV, "FASTAPI_PORT": str(port_of(api_url)), "LOG_LEVEL": "debug"}
     app = ServiceProcess(["-m", "flask", "--app", "ichrisbirch.wsgi_app:app", "run", "--host", "127.0.0.1",
@@ -229,8 +247,9 @@ def test_error_page_when_api_unreachable(app_client: MakeClient) -> None:
     assert response.content_type.startswith("text/html")
     assert "Error 503" in response.text and "unreachable" in response.text
     assert "Traceback" not in response.text
-    token = sign_in(client)
-    assert client.post("/habits/", data={"csrf_token": token, "name": "x", "category": "y"}).status_code == 503
+    token = form_token(client.get("/login").text)
+    refused = client.post("/login", data={"csrf_token": token, "password": ADMIN_PASSWORD})
+    assert refused.status_code == 503 and "unreachable" in refused.text  # an attempt that cannot be counted is refused
 
 
 def test_unknown_page_is_readable_404(app_client: MakeClient, api_url: str) -> None:

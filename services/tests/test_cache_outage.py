@@ -98,3 +98,14 @@ def test_a_cached_list_older_than_the_database_is_not_served_on_a_new_connection
     assert "generation-check" in names(response)
     assert outage_api.get("/habits/").headers["X-Cache"] == "hit"
     outage_api.delete(f"/habits/{habit['id']}/")
+
+
+def test_health_goes_degraded_while_redis_is_down_and_healthy_when_it_is_back(
+    outage_api: httpx.Client, outage_redis: PersistentRedis
+) -> None:
+    assert outage_api.get("/health").json()["status"] == "healthy"
+    outage_redis.kill()
+    down = outage_api.get("/health")
+    assert (down.status_code, down.json()["status"], down.json()["postgres"]) == (200, "degraded", "ok")
+    outage_redis.restart()
+    wait_until(lambda: outage_api.get("/health").json()["status"] == "healthy", "api healthy again")

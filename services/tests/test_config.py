@@ -200,3 +200,14 @@ def test_healthcheck_module_exit_codes(api_url: str) -> None:
     assert run_service(["-m", "ichrisbirch.healthcheck", f"{api_url}/health"], {}).returncode == 0
     assert run_service(["-m", "ichrisbirch.healthcheck", f"{api_url}/missing"], {}).returncode == 1
     assert run_service(["-m", "ichrisbirch.healthcheck", "http://127.0.0.1:1/health"], {}).returncode == 1
+
+
+def test_trusted_proxy_count_defaults_to_none_and_refuses_a_non_number() -> None:
+    from ichrisbirch.config import ConfigError, load_app_settings
+
+    env = {"ENVIRONMENT": "testing", "FASTAPI_HOST": "api", "FASTAPI_PORT": "8000", "FLASK_SECRET_KEY": "f",
+           "API_SECRET_KEY": "a", "APP_ADMIN_PASSWORD": "p"}
+    assert load_app_settings(env).trusted_proxy_count == 0
+    assert load_app_settings({**env, "TRUSTED_PROXY_COUNT": "1"}).trusted_proxy_count == 1
+    with pytest.raises(ConfigError, match="TRUSTED_PROXY_COUNT must be a whole number 0 or more, got '-1'"):
+        load_app_settings({**env, "TRUSTED_PROXY_COUNT": "-1"})

@@ -66,7 +66,8 @@ def test_scheduler_process_runs_job_serves_health_and_stops_on_sigterm(
     scheduler = ServiceProcess(["-m", "ichrisbirch.wsgi_scheduler"], env, log_dir, "scheduler")
     try:
         scheduler.wait_http(f"http://127.0.0.1:{port}/health")
-        health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).json()
+        health = wait_until(lambda: (h := httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).json())["role"] == "leader" and h,
+                            "the only scheduler to lead")
         assert health["status"] == "healthy" and health["scheduler"] == "running"
         assert [job["id"] for job in health["jobs"]] == ["decrease_task_priority"]
         assert health["jobs"][0]["next_run_time"]
@@ -91,10 +92,11 @@ def test_health_report_503_when_stopped_or_jobstore_unreachable(postgres_env: di
     dead_engine = db.make_engine(load_postgres_settings({**postgres_env, "POSTGRES_PORT": str(free_port())}),
                                  future=False)
     scheduler = BackgroundScheduler(jobstores={"default": MemoryJobStore()})
-    assert health_report(scheduler, dead_engine) == (503, {"status": "unhealthy", "scheduler": "stopped"})
+    assert health_report(scheduler, dead_engine, "standby") == (
+        503, {"status": "unhealthy", "role": "standby", "scheduler": "stopped"})
     scheduler.start(paused=True)
     try:
-        status, body = health_report(scheduler, dead_engine)
+        status, body = health_report(scheduler, dead_engine, "leader")
     finally:
         scheduler.shutdown()
     assert status == 503 and body["jobstore"] == "error: OperationalError"

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using Ichrisbirch.Tests.Publish;
+using Ichrisbirch.Tests.Hosting.Compose;
 
 namespace Ichrisbirch.Tests.EndToEnd.Docker;
 

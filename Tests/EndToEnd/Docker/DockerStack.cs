@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Ichrisbirch.Tests.Publish;
+using Ichrisbirch.Tests.Hosting.Compose;
 
 namespace Ichrisbirch.Tests.EndToEnd.Docker;
 

@@ -1,4 +1,4 @@
-using Ichrisbirch.Tests.Publish;
+using Ichrisbirch.Tests.Hosting.Compose;
 
 namespace Ichrisbirch.Tests.EndToEnd.Docker;
 

@@ -7,7 +7,7 @@ import logging
 from fastapi import Depends, FastAPI
 
 from ichrisbirch import cache, db
-from ichrisbirch.api import habits, server, tasks
+from ichrisbirch.api import habits, server, sign_in, tasks
 from ichrisbirch.api.deps import require_api_key_for_writes
 from ichrisbirch.config import ApiSettings
 
@@ -37,4 +37,5 @@ def create_api(settings: ApiSettings) -> FastAPI:
     api.include_router(server.router)
     api.include_router(habits.router)
     api.include_router(tasks.router)
+    api.include_router(sign_in.router)
     return api

@@ -1,4 +1,4 @@
-"""``/health`` (dependencies) and ``/server/`` (environment and versions)."""
+"""``/health`` (dependencies: healthy, degraded or unhealthy, see :mod:`ichrisbirch.health`) and ``/server/`` (environment and versions)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from ichrisbirch import health as states
 from ichrisbirch.cache import check_redis
 from ichrisbirch.db import check_postgres
 
@@ -29,16 +30,14 @@ async def _probe(check: Callable[[], Awaitable[None]]) -> str:
 
 @router.get("/health")
 async def health(request: Request) -> JSONResponse:
+    """Unhealthy (503) without PostgreSQL; degraded (200) without Redis, which reads bypass."""
     state = request.app.state
     checks = {
         "postgres": await _probe(lambda: run_in_threadpool(check_postgres, state.engine)),
         "redis": await _probe(lambda: check_redis(state.redis)),
     }
-    healthy = all(result == "ok" for result in checks.values())
-    return JSONResponse(
-        {"status": "healthy" if healthy else "unhealthy", **checks},
-        status_code=200 if healthy else 503,
-    )
+    body, status_code = states.answer(states.status_of(checks, optional=["redis"]), **checks)
+    return JSONResponse(body, status_code=status_code)
 
 
 def _version(package: str) -> str | None:

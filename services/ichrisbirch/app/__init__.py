@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
+from ichrisbirch import health as states
 from ichrisbirch.app.api_client import ApiClient, ApiError, Listing
 from ichrisbirch.app.auth import init_auth, sign_in_required
 from ichrisbirch.config import AppSettings
@@ -25,20 +26,27 @@ def create_app(settings: AppSettings) -> Flask:
     app = Flask(__name__)
     app.config["SECRET_KEY"] = settings.flask_secret_key
     app.config["ENVIRONMENT"] = settings.environment
-    # Behind nginx (compose), the scheme and host the visitor used come in X-Forwarded-* headers:
-    # request.is_secure (and so the session cookie's Secure flag) follows X-Forwarded-Proto.
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    # Behind TRUSTED_PROXY_COUNT proxies (nginx in compose, the ingress controller in Kubernetes: 1), the visitor's
+    # address, scheme and host come in X-Forwarded-* headers: request.remote_addr (the sign-in limit's key) and
+    # request.is_secure (the session cookie's Secure flag) follow them. With none (run mode), the headers are
+    # ignored: anyone can send them, and a rotated X-Forwarded-For would escape the sign-in limit.
+    if settings.trusted_proxy_count:
+        count = settings.trusted_proxy_count
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
     init_auth(app, settings.admin_password)
     client = ApiClient(settings.api_url, settings.api_secret_key)
     app.extensions["ichrisbirch_api"] = client
 
     @app.get("/health")
     def health() -> tuple[dict, int]:
+        """Unhealthy (503) when the api does not serve; degraded (200) while the api is degraded."""
         try:
-            client.health()
+            api_status = client.health()
         except ApiError as error:
-            return {"status": "unhealthy", "api": error.message}, 503
-        return {"status": "healthy", "api": "ok"}, 200
+            return states.answer(states.UNHEALTHY, api=error.message)
+        if api_status == states.HEALTHY:
+            return states.answer(states.HEALTHY, api=states.OK)
+        return states.answer(states.DEGRADED, api=api_status)
 
     @lru_cache(maxsize=2)
     def habit_table(listing: Listing) -> Markup:

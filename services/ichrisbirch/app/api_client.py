@@ -97,10 +97,24 @@ class ApiClient:
             raise ApiError(503, f"The api at {self.base_url} is unreachable ({type(error).__name__}).") from None
         return ApiResponse(response.status, response.data, response.headers.get("ETag"))
 
-    def health(self) -> None:
+    def health(self) -> str:
+        """The api's health status (``healthy`` or ``degraded``); :class:`ApiError` when it does not serve."""
         response = self._request("GET", "/health")
         if response.status_code != 200:
             raise ApiError(503, f"api /health answered {response.status_code}: {response.text[:200]}")
+        try:
+            return str(response.json()["status"])
+        except (ValueError, KeyError, TypeError):
+            raise ApiError(503, f"api /health answered 200 without a status: {response.text[:200]}") from None
+
+    def count_sign_in_attempt(self, client: str) -> int | None:
+        """Count a sign-in attempt from ``client``: None when it may go on, else the seconds until it may retry."""
+        response = self._request("POST", "/sign-in/attempts", {"client": client})
+        if response.status_code == 200:
+            return None
+        if response.status_code == 429:
+            return int(response.json()["retry_after"])
+        raise ApiError(503, f"The api answered {response.status_code} when counting a sign-in attempt.")
 
     def list_habits(self) -> Listing:
         """The list, revalidated with the api on every call: ``304`` keeps this worker's last one."""

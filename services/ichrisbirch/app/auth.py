@@ -8,7 +8,9 @@ anonymous visitor is sent to the sign-in page (303).
 The session is Flask's signed cookie: ``HttpOnly``, ``SameSite=Lax``, and
 ``Secure`` whenever the request came over https (directly, or through a proxy
 that says so with ``X-Forwarded-Proto``; see ProxyFix in :func:`create_app`).
-The password is compared in constant time and never logged.
+The password is compared in constant time and never logged.  Sign-in attempts are limited per
+client address (``request.remote_addr``: the proxy's ``X-Forwarded-For`` only when TRUSTED_PROXY_COUNT says one
+is in front), counted by the api in PostgreSQL: past the limit, 429 with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from functools import wraps
 from typing import Callable, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, abort, current_app, make_response, redirect, render_template, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.wrappers import Response
 
@@ -107,6 +109,15 @@ def sign_in_submit() -> Response | tuple[str, int]:
     password = request.form.get("password", "")
     expected = current_app.extensions["ichrisbirch_admin_password"]
     target = _local_path(request.form.get("next"))
+    client = request.remote_addr or "unknown"
+    retry_after = current_app.extensions["ichrisbirch_api"].count_sign_in_attempt(client)
+    if retry_after is not None:
+        logger.warning("sign-in refused: too many attempts from %s", client)
+        minutes = -(-retry_after // 60)
+        error = f"Too many sign-in attempts from your address. Try again in {minutes} minute{'s' if minutes > 1 else ''}."
+        response = make_response(render_template("login.html", next=target, error=error), 429)
+        response.headers["Retry-After"] = str(retry_after)
+        return response
     if not hmac.compare_digest(password.encode(), expected.encode()):
         logger.warning("sign-in refused: wrong password")
         return render_template("login.html", next=target, error="Wrong password."), 401

@@ -1,0 +1,42 @@
+using System.Net;
+
+namespace Ichrisbirch.Tests.EndToEnd.Dashboard;
+
+/// <summary>The real AppHost process starts as AppHostStartup says: the Production refusal, and scripts/run.sh running the built AppHost.</summary>
+public class AppHostStartupTests
+{
+    private const string Anonymous = "ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS";
+
+    [Fact]
+    public async Task Production_refuses_the_anonymous_dashboard_opt_in_with_one_line()
+    {
+        await using var appHost = AppHostProcess.Start(new Dictionary<string, string?> { [Anonymous] = "true" }, null, "--environment", "Production");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        await appHost.Process.WaitForExitAsync(cts.Token);
+        Assert.Equal(1, appHost.Process.ExitCode);
+        var lines = appHost.Output.Split('\n').Where(l => l.StartsWith("ichrisbirch AppHost:", StringComparison.Ordinal)).ToList();
+        Assert.Equal(
+            $"ichrisbirch AppHost: Production never opens the dashboard without its login token, but {Anonymous}=true is set. " +
+            "Unset it (environment, --option or appsettings), or run Development for anonymous access.",
+            Assert.Single(lines));
+        Assert.DoesNotContain("postgres", appHost.Output, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Run_script_runs_the_built_apphost_without_dotnet_run_and_honours_the_anonymous_opt_in()
+    {
+        var script = Path.Combine(AppHostProcess.RepositoryDirectory, "scripts", "run.sh");
+        await using var appHost = AppHostProcess.Start(null, ["bash", script, "--anonymous-dashboard"]);
+        await appHost.WaitForDashboardAsync(TimeSpan.FromSeconds(240));
+
+        // run.sh execs the AppHost: the process it started is the AppHost itself, with no `dotnet run` above or beside it.
+        var cmdline = File.ReadAllText($"/proc/{appHost.Process.Id}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("dotnet", Path.GetFileName(cmdline[0]));
+        Assert.Equal(AppHostProcess.AppHostDll, cmdline[1]);
+        Assert.DoesNotContain(appHost.Output.Split('\n'), l => l.Contains("Login to the dashboard", StringComparison.Ordinal));
+
+        using var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(30) };
+        using var response = await client.GetAsync($"http://127.0.0.1:{appHost.DashboardPort}/");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+}

@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Ichrisbirch.Tests.Hosting.Supervision;
+
+/// <summary>The supervisor on real processes (bare AppHosts of /bin/sh): backoff, failures it does not retry, run-once resources.</summary>
+public class SupervisorRunTests
+{
+    [Fact]
+    public async Task A_process_dying_at_every_start_is_restarted_with_growing_delays_not_in_a_tight_loop()
+    {
+        await using var app = await StartAsync(b => b.AddExecutable("crasher", "/bin/sh", Path.GetTempPath(), "-c", "exit 1").WithRestartPolicy(RestartPolicy.Always));
+        var clock = Stopwatch.StartNew();
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        var restarts = int.Parse(Property(app, "crasher", "supervisor.restarts") is { Length: > 0 } n ? n : "0", System.Globalization.CultureInfo.InvariantCulture);
+        // Delays 0.2, 0.4, 0.8, 1, 1, … s: a handful of restarts in 6 s, never hundreds.
+        Assert.InRange(restarts, 3, 9);
+        Assert.Equal("1", Property(app, "crasher", "supervisor.last-exit-code"));
+    }
+
+    [Fact]
+    public async Task A_configuration_error_exit_code_two_is_not_retried_and_the_resource_says_why()
+    {
+        await using var app = await StartAsync(b => b.AddExecutable("misconfigured", "/bin/sh", Path.GetTempPath(), "-c", "echo 'FOO must be set' >&2; exit 2").WithRestartPolicy(RestartPolicy.Always));
+        await WaitForAsync(app, "misconfigured", e => Property(e, "supervisor.status").Contains("exit code 2", StringComparison.Ordinal));
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.True(app.Services.GetRequiredService<ResourceNotificationService>().TryGetCurrentState("misconfigured", out var e));
+        Assert.Equal(2, e.Snapshot.ExitCode);
+        Assert.Contains(e.Snapshot.State?.Text, KnownResourceStates.TerminalStates);
+        Assert.Equal("0", Property(app, "misconfigured", "supervisor.restarts"));
+        Assert.Equal("not restarted: exit code 2 is a configuration error (see its log for the fix)", Property(app, "misconfigured", "supervisor.status"));
+    }
+
+    [Theory]
+    [InlineData(RestartPolicy.No, "exit 1")]
+    [InlineData(RestartPolicy.OnFailure, "exit 0")]
+    public async Task A_resource_whose_policy_says_no_restart_stays_finished(RestartPolicy policy, string script)
+    {
+        await using var app = await StartAsync(b => b.AddExecutable("once", "/bin/sh", Path.GetTempPath(), "-c", script).WithRestartPolicy(policy));
+        await WaitForAsync(app, "once", e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text));
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.True(app.Services.GetRequiredService<ResourceNotificationService>().TryGetCurrentState("once", out var e));
+        Assert.Contains(e.Snapshot.State?.Text, KnownResourceStates.TerminalStates);
+        Assert.NotEqual("1", Property(e, "supervisor.restarts"));
+    }
+
+    private static async Task<DistributedApplication> StartAsync(Action<IDistributedApplicationBuilder> configure)
+    {
+        // A bare model of /bin/sh processes; DCP is found through the AppHost assembly.
+        var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions
+        {
+            Args = [],
+            AssemblyName = typeof(Projects.AppHost).Assembly.GetName().Name,
+            DisableDashboard = true,
+            AllowUnsecuredTransport = true,
+        });
+        builder.AddSupervisor(o =>
+        {
+            o.InitialDelay = TimeSpan.FromMilliseconds(200);
+            o.MaxDelay = TimeSpan.FromSeconds(1);
+        });
+        configure(builder);
+        var app = builder.Build();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await app.StartAsync(cts.Token);
+        return app;
+    }
+
+    private static async Task WaitForAsync(DistributedApplication app, string name, Func<ResourceEvent, bool> predicate)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await app.Services.GetRequiredService<ResourceNotificationService>().WaitForResourceAsync(name, predicate, cts.Token);
+    }
+
+    private static string Property(DistributedApplication app, string name, string property)
+        => app.Services.GetRequiredService<ResourceNotificationService>().TryGetCurrentState(name, out var e) ? Property(e, property) : "";
+
+    private static string Property(ResourceEvent e, string property)
+        => e.Snapshot.Properties.FirstOrDefault(p => p.Name == property)?.Value?.ToString() ?? "";
+}
