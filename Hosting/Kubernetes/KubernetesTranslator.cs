@@ -10,7 +10,9 @@ namespace Ichrisbirch.Hosting.Kubernetes;
 /// <param name="Objects">Every object, by file name (<c>api-deployment.yaml</c>).</param>
 /// <param name="SecretKeys">Keys of the generated Secret (one per parameter referenced).</param>
 /// <param name="Images">Image placeholders of the Dockerfile builds, with the build target each stands for.</param>
-internal sealed record KubernetesTranslation(SortedDictionary<string, IKubernetesObject<V1ObjectMeta>> Objects, SortedSet<string> SecretKeys, SortedDictionary<string, string> Images);
+/// <param name="ConfigMaps">Each resource's literal variables by ConfigMap name, written as a <c>configMapGenerator</c> (content hash in the name).</param>
+internal sealed record KubernetesTranslation(SortedDictionary<string, IKubernetesObject<V1ObjectMeta>> Objects, SortedSet<string> SecretKeys, SortedDictionary<string, string> Images,
+    SortedDictionary<string, SortedDictionary<string, string>> ConfigMaps);
 
 /// <summary>
 /// The one translation of a model into Kubernetes objects, the same for every environment: a workload per
@@ -24,6 +26,7 @@ internal static class KubernetesTranslator
         var values = new KubernetesValues();
         var objects = new SortedDictionary<string, IKubernetesObject<V1ObjectMeta>>(StringComparer.Ordinal);
         var images = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var configMaps = new SortedDictionary<string, SortedDictionary<string, string>>(StringComparer.Ordinal);
         var names = published.Resources.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
 
         foreach (var publishedResource in published.Resources)
@@ -36,7 +39,7 @@ internal static class KubernetesTranslator
 
             var data = new SortedDictionary<string, string>(StringComparer.Ordinal);
             container.Env = publishedResource.Environment.Select(v => values.Variable(resource.Name, v.Key, v.Value, data)).ToList();
-            if (data.Count > 0) objects[$"{resource.Name}-configmap.yaml"] = KubernetesWorkloads.ConfigMap(resource.Name, data);
+            if (data.Count > 0) configMaps[KubernetesValues.ConfigMapName(resource.Name)] = data;
 
             var ports = publishedResource.Endpoints.Select(e => (Name: e.Name.ToLowerInvariant(), Port: e.TargetPort)).DistinctBy(p => p.Port).ToList();
             container.Ports = ports.Count > 0 ? ports.Select(p => new V1ContainerPort { Name = p.Name, ContainerPort = p.Port, Protocol = "TCP" }).ToList() : null;
@@ -72,7 +75,7 @@ internal static class KubernetesTranslator
                 ?? throw new PublishException($"The ingress route {route.PathPrefix} names {route.Service}, which the {published.EnvironmentName} model does not publish; route to a published resource.");
             objects[$"{route.Service}-ingress.yaml"] = KubernetesWorkloads.Ingress(route, target.TargetPort(route.EndpointName), environment.IngressClass);
         }
-        return new(objects, values.SecretKeys, images);
+        return new(objects, values.SecretKeys, images, configMaps);
     }
 
     /// <summary>A Dockerfile build becomes the placeholder <c>{context folder}-{target}</c> (set by kustomize <c>images:</c>) run as the build user; an image its documented user.</summary>

@@ -103,8 +103,6 @@ internal static class KubernetesWorkloads
         },
     }, "v1", "Service", resource.Name);
 
-    public static V1ConfigMap ConfigMap(string resource, IDictionary<string, string> data)
-        => Typed(new V1ConfigMap { Data = new SortedDictionary<string, string>(data, StringComparer.Ordinal) }, "v1", "ConfigMap", KubernetesValues.ConfigMapName(resource));
 
     public static V2HorizontalPodAutoscaler Autoscaler(string resource, Autoscaling scaling) => Typed(new V2HorizontalPodAutoscaler
     {

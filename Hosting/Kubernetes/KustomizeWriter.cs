@@ -13,12 +13,14 @@ namespace Ichrisbirch.Hosting.Kubernetes;
 internal static class KustomizeWriter
 {
     private static readonly JsonSerializerOptions s_indented = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions s_literal = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static void WriteBase(string directory, KubernetesTranslation translation, string environmentName)
     {
         foreach (var (file, value) in translation.Objects) Write(directory, file, Yaml(value));
         Write(directory, "kustomization.yaml", Header($"The {environmentName} model's objects (the base every overlay starts from).")
-            + Kustomization() + List("resources", translation.Objects.Keys));
+            + Kustomization() + List("resources", translation.Objects.Keys)
+            + Generators(translation.ConfigMaps.ToDictionary(c => c.Key, c => ("", c.Value))));
     }
 
     public static void WriteOverlay(string directory, KubernetesTranslation translation, OverlayDifference difference, string environmentName)
@@ -42,6 +44,7 @@ internal static class KustomizeWriter
             patches.Append($"- path: {name}\n  target:\n    kind: {target.Kind}\n    name: {target.Metadata.Name}\n");
         }
         if (patches.Length > 0) text.Append("patches:\n").Append(patches);
+        text.Append(Generators(difference.ConfigMaps.ToDictionary(c => c.Key, c => c.Value)));
 
         if (translation.SecretKeys.Count > 0)
         {
@@ -60,6 +63,24 @@ internal static class KustomizeWriter
             }
         }
         Write(directory, "kustomization.yaml", text.ToString());
+    }
+
+    /// <summary>
+    /// A <c>configMapGenerator</c>: kustomize names each ConfigMap with a hash of its content and rewrites every
+    /// reference, so a changed value rolls the pods that read it.
+    /// </summary>
+    private static string Generators(IDictionary<string, (string Behavior, SortedDictionary<string, string> Data)> configMaps)
+    {
+        if (configMaps.Count == 0) return "";
+        var text = new StringBuilder("configMapGenerator:\n");
+        foreach (var (name, (behavior, data)) in configMaps.OrderBy(c => c.Key, StringComparer.Ordinal))
+        {
+            text.Append($"- name: {name}\n");
+            if (behavior.Length > 0) text.Append($"  behavior: {behavior}\n");
+            text.Append($"  options:\n    labels:\n      {KubernetesWorkloads.NameLabel}: {name}\n  literals:\n");
+            foreach (var (key, value) in data) text.Append($"  - {JsonSerializer.Serialize($"{key}={value}", s_literal)}\n");
+        }
+        return text.ToString();
     }
 
     private static JsonObject Operation(PatchOperation operation)

@@ -9,13 +9,14 @@ internal sealed record PatchOperation(string Op, string Path, JsonNode? Value);
 
 /// <summary>
 /// An overlay as the difference between its environment's objects and the base's: objects only the environment
-/// has, objects it lacks (deleted), and JSON patches down to the first differing field (lists of different
-/// length are replaced whole).
+/// has, objects it lacks (deleted), JSON patches down to the first differing field (lists of different
+/// length are replaced whole), and the generated ConfigMaps it creates or replaces.
 /// </summary>
 internal sealed record OverlayDifference(
     SortedDictionary<string, IKubernetesObject<V1ObjectMeta>> Added,
     SortedDictionary<string, IKubernetesObject<V1ObjectMeta>> Deleted,
-    SortedDictionary<string, (IKubernetesObject<V1ObjectMeta> Target, List<PatchOperation> Operations)> Patched)
+    SortedDictionary<string, (IKubernetesObject<V1ObjectMeta> Target, List<PatchOperation> Operations)> Patched,
+    SortedDictionary<string, (string Behavior, SortedDictionary<string, string> Data)> ConfigMaps)
 {
     public static OverlayDifference Compute(KubernetesTranslation baseline, KubernetesTranslation environment)
     {
@@ -34,7 +35,19 @@ internal sealed record OverlayDifference(
             if (operations.Count > 0) patched[file] = (value, operations);
         }
         foreach (var (file, value) in baseline.Objects.Where(o => !environment.Objects.ContainsKey(o.Key))) deleted[file] = value;
-        return new(added, deleted, patched);
+
+        // A generated ConfigMap is created or replaced whole by the overlay's generator, so its hash follows its content.
+        var configMaps = new SortedDictionary<string, (string, SortedDictionary<string, string>)>(StringComparer.Ordinal);
+        foreach (var (name, data) in environment.ConfigMaps)
+        {
+            if (!baseline.ConfigMaps.TryGetValue(name, out var original)) configMaps[name] = ("create", data);
+            else if (!original.SequenceEqual(data)) configMaps[name] = ("replace", data);
+        }
+        foreach (var name in baseline.ConfigMaps.Keys.Where(n => !environment.ConfigMaps.ContainsKey(n)))
+        {
+            deleted[$"{name}-configmap.yaml"] = new V1ConfigMap { ApiVersion = "v1", Kind = "ConfigMap", Metadata = new V1ObjectMeta { Name = name } };
+        }
+        return new(added, deleted, patched, configMaps);
     }
 
     public static JsonNode Json(object value) => JsonNode.Parse(KubernetesJson.Serialize(value))!;

@@ -98,7 +98,7 @@ public class KubernetesModelTests(RenderedManifests manifests) : IClassFixture<R
             Assert.All(Workloads(manifests.Objects[overlay]).Where(w => (string)w["kind"] != "Job"), w => Assert.Equal("1", w.At("spec", "replicas")));
             Assert.Equal("RollingUpdate", manifests.Objects[overlay].Object("Deployment", "app").At("spec", "strategy", "type"));
         }
-        Assert.Equal("debug", manifests.Objects["development"].Object("ConfigMap", "api-env").At("data", "LOG_LEVEL"));
+        Assert.Equal("debug", manifests.Objects["development"].ConfigMap("api-env").At("data", "LOG_LEVEL"));
     }
 
     [Fact]
@@ -131,7 +131,7 @@ public class KubernetesModelTests(RenderedManifests manifests) : IClassFixture<R
     [Fact]
     public void Services_keep_the_compose_names_and_ports_and_the_nginx_ingress_routes_root_to_app_and_api_to_api()
     {
-        Assert.Equal("1", (string)Production.Object("ConfigMap", "app-env").At("data", "TRUSTED_PROXY_COUNT")!); // behind the ingress controller
+        Assert.Equal("1", (string)Production.ConfigMap("app-env").At("data", "TRUSTED_PROXY_COUNT")!); // behind the ingress controller
         foreach (var (name, port) in new[] { ("postgres", "5432"), ("redis", "6379"), ("api", "8000"), ("app", "5000") })
         {
             var service = Production.Object("Service", name);

@@ -44,7 +44,7 @@ public class KubernetesSixthServiceTests
                     ["ENVIRONMENT", "LOG_LEVEL", "NOTIFIER_CHANNEL", "NOTIFIER_TOKEN", "OTEL_SERVICE_NAME", "POSTGRES_DB", "POSTGRES_HOST", "POSTGRES_PASSWORD", "POSTGRES_PORT", "POSTGRES_USERNAME", "PYTHONUNBUFFERED"],
                     container.Items("env").Select(e => (string)e["name"]));
                 Assert.Equal("NOTIFIER_TOKEN", container.Items("env").Single(e => (string)e["name"] == "NOTIFIER_TOKEN").At("valueFrom", "secretKeyRef", "key"));
-                Assert.Equal(overlay == "development" ? "log" : "email", objects.Object("ConfigMap", "notifier-env").At("data", "NOTIFIER_CHANNEL"));
+                Assert.Equal(overlay == "development" ? "log" : "email", objects.ConfigMap("notifier-env").At("data", "NOTIFIER_CHANNEL"));
                 Assert.Contains("NOTIFIER_TOKEN=", File.ReadAllLines(Path.Combine(k8s, "overlays", overlay, "secrets.env.example")));
                 Assert.DoesNotContain(objects.Object("Deployment", "api").Items("spec", "template", "spec", "containers").Single().Items("env"),
                     e => ((string)e["name"]).StartsWith("NOTIFIER", StringComparison.Ordinal));

@@ -113,6 +113,11 @@ public static class Manifests
         => documents.SingleOrDefault(d => (string?)d.At("kind") == kind && (string?)d.At("metadata", "name") == name)
             ?? throw new Xunit.Sdk.XunitException($"no {kind}/{name} among {string.Join(", ", documents.Select(d => $"{d["kind"]}/{d.At("metadata", "name")}"))}");
 
+    /// <summary>The ConfigMap generated as <paramref name="name"/>: kustomize appends a hash of its content to the name.</summary>
+    public static Dictionary<object, object> ConfigMap(this List<Dictionary<object, object>> documents, string name)
+        => documents.SingleOrDefault(d => (string)d["kind"] == "ConfigMap" && System.Text.RegularExpressions.Regex.IsMatch((string)d.At("metadata", "name")!, $"^{name}-[a-z0-9]{{10}}$"))
+            ?? throw new Xunit.Sdk.XunitException($"no generated ConfigMap {name}-<hash>");
+
     /// <summary>Every container (init containers included) of a workload.</summary>
     public static IEnumerable<Dictionary<object, object>> Containers(this Dictionary<object, object> workload)
         => workload.Items("spec", "template", "spec", "initContainers").Concat(workload.Items("spec", "template", "spec", "containers"));
