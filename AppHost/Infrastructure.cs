@@ -29,6 +29,7 @@ internal static class Infrastructure
         var dataTarget = major >= 18 ? "/var/lib/postgresql" : "/var/lib/postgresql/data";
         var container = builder.AddPostgres(name, password: password, port: settings.PostgresPort)
             .WithImageTag(settings.PostgresVersion)
+            .WithImageCheckBeforeStart()
             .WithEnvironment("POSTGRES_DB", settings.Database) // the image creates it; its healthcheck and compose need it
             .WithEndpoint("tcp", e => e.IsExternal = settings.HostPorts)
             // Over TCP: the image's temporary init server listens on the socket only, so it is never reported ready.
@@ -59,6 +60,7 @@ internal static class Infrastructure
 
         var container = builder.AddRedis(name, settings.RedisPort, password)
             .WithImageTag(settings.RedisVersion)
+            .WithImageCheckBeforeStart()
             .WithRedisServerCommand(password, settings.PersistentData)
             .WithEndpoint("tcp", e => e.IsExternal = settings.HostPorts)
             .WithHealthCheckShellCommand("redis-cli ping | grep PONG") // authenticated by REDISCLI_AUTH

@@ -7,11 +7,16 @@ namespace Aspire.Hosting;
 /// <summary>
 /// AppHost-side defaults every service resource gets, applied with one call (<see cref="WithServiceDefaults{T}"/>):
 /// what Aspire's ServiceDefaults project does inside a .NET service (telemetry, health, graceful stop), done here
-/// on the resource, because the services are Python. Each step is public and usable alone; AppHost-wide values
-/// come from <see cref="ConfigureServiceDefaults"/>, never from configuration read here.
+/// on the resource, because the services are Python (see ServiceDefaults/README.md). The health probe and graceful
+/// stop are Hosting/Deployment's (<see cref="DeploymentPolicyExtensions"/>), called here with their defaults. Each step
+/// is public and usable alone; AppHost-wide values come from <see cref="ConfigureServiceDefaults"/>, never from
+/// configuration read here.
 /// </summary>
 public static class ServiceDefaultsExtensions
 {
+    /// <summary>SIGTERM, then this long to finish requests before SIGKILL.</summary>
+    private static readonly TimeSpan s_gracePeriod = TimeSpan.FromSeconds(10);
+
     /// <summary>The environment names the Python services accept, keyed by Aspire environment name.</summary>
     public static readonly IReadOnlyDictionary<string, string> ServiceEnvironments =
         new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
@@ -46,7 +51,7 @@ public static class ServiceDefaultsExtensions
                .WithEnvironmentName()
                .WithLogLevel(OptionsOf(builder.ApplicationBuilder)?.LogLevel ?? "info")
                .WithReferencedContracts()
-               .WithGracefulStop();
+               .WithGracefulStop(s_gracePeriod);
 
         if (builder.Resource.Annotations.OfType<EndpointAnnotation>().Any(e => e.Name == "http"))
         {
@@ -117,22 +122,6 @@ public static class ServiceDefaultsExtensions
             }
         });
     }
-
-    /// <summary>
-    /// Registers an HTTP health check on <paramref name="path"/> of the http endpoint that tells Degraded from
-    /// Healthy (<see cref="ServingExtensions.WithServingHealthCheck{T}"/>); publishers probe the same path.
-    /// </summary>
-    public static IResourceBuilder<T> WithHealthProbe<T>(this IResourceBuilder<T> builder, string path)
-        where T : IResourceWithEndpoints
-    {
-        builder.WithAnnotation(new HealthProbeAnnotation(path, "http"));
-        return builder.WithServingHealthCheck(path, endpointName: "http");
-    }
-
-    /// <summary>SIGTERM first; the grace period is what the compose publisher writes as stop_grace_period.</summary>
-    public static IResourceBuilder<T> WithGracefulStop<T>(this IResourceBuilder<T> builder, TimeSpan? gracePeriod = null)
-        where T : IResource
-        => builder.WithAnnotation(new GracefulStopAnnotation(gracePeriod ?? TimeSpan.FromSeconds(10)), ResourceAnnotationMutationBehavior.Replace);
 
     /// <summary>
     /// Declares the environment variables a service gets when it references this resource

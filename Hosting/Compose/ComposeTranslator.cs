@@ -22,10 +22,10 @@ internal sealed record Translation(ComposeFile File, SortedDictionary<string, Pa
 /// </summary>
 internal static class ComposeTranslator
 {
-    public static Translation Translate(PublishedModel published, string environmentName)
+    public static Translation Translate(PublishedModel published, string bundleName)
     {
-        var environment = published.Model.Resources.OfType<ComposeBundleResource>().SingleOrDefault(r => r.Name == environmentName)
-            ?? throw new PublishException($"The {published.EnvironmentName} model has no compose environment '{environmentName}'; its topology must add it in every environment.");
+        var bundle = published.Model.Resources.OfType<ComposeBundleResource>().SingleOrDefault(r => r.Name == bundleName)
+            ?? throw new PublishException($"The {published.EnvironmentName} model has no compose environment '{bundleName}'; its topology must add it in every environment.");
         var values = new ComposeValues();
         var contexts = new SortedDictionary<string, string>(StringComparer.Ordinal);
         var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
@@ -57,13 +57,13 @@ internal static class ComposeTranslator
             {
                 Target = e.TargetPort,
                 Published = e.Annotation.Port?.ToString(CultureInfo.InvariantCulture),
-                HostIp = environment.ExternalPortAddress,
+                HostIp = bundle.ExternalPortAddress,
                 Protocol = e.Annotation.Protocol == System.Net.Sockets.ProtocolType.Udp ? "udp" : "tcp",
             }).ToList();
 
             var annotations = resource.Resource.Annotations;
             AddMounts(resource.Resource, service, file, contexts, files);
-            service.Healthcheck = Healthcheck(resource, environment);
+            service.Healthcheck = Healthcheck(resource, bundle);
             service.Restart = annotations.OfType<RestartPolicyAnnotation>().LastOrDefault() is { } restart ? RestartValue(restart.Policy) : null;
             service.StopGracePeriod = annotations.OfType<GracefulStopAnnotation>().LastOrDefault() is { } stop ? $"{(int)stop.GracePeriod.TotalSeconds}s" : null;
             service.Deploy = annotations.OfType<ResourceLimitsAnnotation>().LastOrDefault() is { } limits ? Limits(limits) : null;
@@ -84,7 +84,7 @@ internal static class ComposeTranslator
             }
         }
 
-        var routes = ComposeIngress.Add(file, environment, published);
+        var routes = ComposeIngress.Add(file, bundle, published);
         foreach (var resource in published.Resources)
         {
             foreach (var customization in resource.Resource.Annotations.OfType<ComposeServiceCustomizationAnnotation>())
@@ -92,7 +92,7 @@ internal static class ComposeTranslator
                 customization.Configure(resource.Resource, file.Services[resource.Name]);
             }
         }
-        foreach (var configure in environment.FileCallbacks) configure(file);
+        foreach (var configure in bundle.FileCallbacks) configure(file);
         return new(file, values.Parameters, contexts, routes, files);
     }
 

@@ -2,7 +2,7 @@ using Aspire.Hosting.ApplicationModel;
 
 namespace Aspire.Hosting;
 
-/// <summary>Publisher-neutral deployment policy on resources: restart, resource limits, health-check timing.</summary>
+/// <summary>Publisher-neutral deployment policy on resources: restart, resource limits, health probe and timing, graceful stop.</summary>
 public static class DeploymentPolicyExtensions
 {
     /// <summary>Sets whether the resource comes back after its process exits (run mode and every publisher).</summary>
@@ -19,6 +19,25 @@ public static class DeploymentPolicyExtensions
     public static IResourceBuilder<T> WithHealthCheckTiming<T>(this IResourceBuilder<T> builder, TimeSpan interval, TimeSpan timeout, TimeSpan startPeriod, int retries)
         where T : IResource
         => builder.WithAnnotation(new HealthCheckTimingAnnotation(interval, timeout, startPeriod, retries), ResourceAnnotationMutationBehavior.Replace);
+
+    /// <summary>
+    /// The HTTP path every deployment probes on <paramref name="endpointName"/> (compose healthcheck, Kubernetes probes), and
+    /// the run-mode health check on the same path, which tells Degraded from Healthy (<see cref="ServingExtensions.WithServingHealthCheck{T}"/>).
+    /// </summary>
+    public static IResourceBuilder<T> WithHealthProbe<T>(this IResourceBuilder<T> builder, string path, string endpointName = "http")
+        where T : IResourceWithEndpoints
+    {
+        builder.WithAnnotation(new HealthProbeAnnotation(path, endpointName));
+        return builder.WithServingHealthCheck(path, endpointName);
+    }
+
+    /// <summary>
+    /// Stops the resource with SIGTERM, then waits at most <paramref name="gracePeriod"/> before SIGKILL (compose
+    /// <c>stop_grace_period</c>, Kubernetes <c>terminationGracePeriodSeconds</c>).
+    /// </summary>
+    public static IResourceBuilder<T> WithGracefulStop<T>(this IResourceBuilder<T> builder, TimeSpan gracePeriod)
+        where T : IResource
+        => builder.WithAnnotation(new GracefulStopAnnotation(gracePeriod), ResourceAnnotationMutationBehavior.Replace);
 
     /// <summary>The resource's restart policy; <see cref="RestartPolicy.No"/> when none was set (compose's default).</summary>
     public static RestartPolicy GetRestartPolicy(this IResource resource)

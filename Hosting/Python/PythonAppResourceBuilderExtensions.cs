@@ -89,7 +89,7 @@ public static partial class PythonAppResourceBuilderExtensions
     public static IResourceBuilder<T> WithGunicorn<T>(this IResourceBuilder<T> builder, int? workers = null) where T : PythonAppResource
         => builder.WithServer(s => s with { Gunicorn = true, Workers = workers }).WithLaunch();
 
-    /// <summary>Restarts the server when the source changes (development only; ignored in publish mode).</summary>
+    /// <summary>Restarts the server when the source changes (development); published too, for a container over live source.</summary>
     public static IResourceBuilder<T> WithReload<T>(this IResourceBuilder<T> builder, bool reload = true) where T : PythonAppResource
         => builder.WithServer(s => s with { Reload = reload });
 
@@ -110,8 +110,7 @@ public static partial class PythonAppResourceBuilderExtensions
             .WithAnnotation(venv)
             .WithAnnotation(entrypoint)
             .WithAnnotation(new PythonServerAnnotation())
-            .WithEnvironment("PYTHONUNBUFFERED", "1")
-            .WithArgs(context => context.Args.AddRange(BuildArguments(resource, context.ExecutionContext)));
+            .WithEnvironment("PYTHONUNBUFFERED", "1");
 
         if (builder.ExecutionContext.IsRunMode)
         {
@@ -131,12 +130,13 @@ public static partial class PythonAppResourceBuilderExtensions
         else
         {
             python.PublishAsDockerFile(container => container
-                .WithDockerfile(appPath, "Dockerfile", stage: PythonPublishing.Stage(builder))
-                .WithEntrypoint("python3") // the name Debian (and every python image) gives it
-                .WithArgs(context => context.Args.AddRange(PythonPublishing.Arguments(resource))));
+                // The Dockerfile stage is named after the environment (production, development, testing).
+                .WithDockerfile(appPath, "Dockerfile", stage: builder.Environment.EnvironmentName.ToLowerInvariant())
+                .WithEntrypoint("python3")); // the name Debian (and every python image) gives it
         }
 
-        return python;
+        // After PublishAsDockerFile, which clears the arguments the container inherits: one builder for both modes.
+        return python.WithArgs(context => context.Args.AddRange(BuildArguments(resource, context.ExecutionContext)));
     }
 
     private static IResourceBuilder<T> WithAppEndpoint<T>(this IResourceBuilder<T> builder, int containerPort) where T : PythonAppResource

@@ -29,24 +29,19 @@ public static partial class PythonAppResourceBuilderExtensions
         };
     }
 
-    /// <summary>The process arguments, for DCP in run mode and for the container in publish mode.</summary>
+    /// <summary>
+    /// The process arguments, built here alone for both modes: for DCP in run mode, for the container (entrypoint
+    /// <c>python3</c>) in publish mode. The modes differ only where the process runs: run mode may start a venv tool and
+    /// debugpy and listens on 127.0.0.1 at the endpoint's port; the container runs the interpreter and listens on
+    /// 0.0.0.0 at the app's container port. The server's options (gunicorn, workers, reload, log level) are the same.
+    /// </summary>
     internal static IEnumerable<object> BuildArguments(PythonAppResource resource, DistributedApplicationExecutionContext execution)
     {
         var entrypoint = resource.Annotations.OfType<PythonEntrypointAnnotation>().Last();
         var server = resource.Annotations.OfType<PythonServerAnnotation>().Last();
-        if (execution.IsPublishMode)
-        {
-            return entrypoint.Kind switch
-            {
-                PythonEntrypointKind.Script => [entrypoint.Value],
-                PythonEntrypointKind.Module => ["-m", entrypoint.Value],
-                PythonEntrypointKind.Executable => ["-m", entrypoint.Value],
-                _ => ServerArguments(entrypoint, server with { Reload = false }, "0.0.0.0", entrypoint.ContainerPort!.Value),
-            };
-        }
-
-        var launch = resource.Annotations.OfType<PythonLaunchAnnotation>().LastOrDefault() ?? Launch(resource);
-        List<object> args = resource.Annotations.OfType<PythonDebugpyAnnotation>().LastOrDefault() is { } debugpy
+        var publish = execution.IsPublishMode;
+        var usesTool = !publish && (resource.Annotations.OfType<PythonLaunchAnnotation>().LastOrDefault() ?? Launch(resource)).UsesTool;
+        List<object> args = !publish && resource.Annotations.OfType<PythonDebugpyAnnotation>().LastOrDefault() is { } debugpy
             ? DebugpyArguments(resource, debugpy)
             : [];
         switch (entrypoint.Kind)
@@ -57,13 +52,18 @@ public static partial class PythonAppResourceBuilderExtensions
             case PythonEntrypointKind.Module:
                 args.AddRange(["-m", entrypoint.Value]);
                 break;
+            case PythonEntrypointKind.Executable when publish:
+                args.AddRange(["-m", entrypoint.Value]); // the image's interpreter runs the tool's module
+                break;
             case PythonEntrypointKind.Executable:
                 // A tool is a Python script: under debugpy the interpreter runs it by path.
-                if (!launch.UsesTool) args.Add(resource.Annotations.OfType<PythonEnvironmentAnnotation>().Last().Executable(entrypoint.Value));
+                if (!usesTool) args.Add(resource.Annotations.OfType<PythonEnvironmentAnnotation>().Last().Executable(entrypoint.Value));
                 break;
             default:
-                var served = ServerArguments(entrypoint, server, "127.0.0.1", resource.GetEndpoint("http").Property(EndpointProperty.TargetPort));
-                args.AddRange(launch.UsesTool ? served.Skip(2) : served); // bin/uvicorn takes what follows "-m uvicorn"
+                var served = publish
+                    ? ServerArguments(entrypoint, server, "0.0.0.0", entrypoint.ContainerPort!.Value)
+                    : ServerArguments(entrypoint, server, "127.0.0.1", resource.GetEndpoint("http").Property(EndpointProperty.TargetPort));
+                args.AddRange(usesTool ? served.Skip(2) : served); // bin/uvicorn takes what follows "-m uvicorn"
                 break;
         }
         return args;

@@ -40,4 +40,13 @@ public class ServiceDefaultsTests
 
         Assert.Equal("debug", (await Models.EnvironmentAsync(worker.Resource))["LOG_LEVEL"]);
     }
+
+    [Fact]
+    public void WithServiceDefaults_stops_every_service_gracefully_within_10_seconds()
+    {
+        using var root = new ScratchDirectory();
+        var worker = Models.Builder(root.Path).AddExecutable("worker", "true", root.Path).WithServiceDefaults().Resource;
+
+        Assert.Equal(TimeSpan.FromSeconds(10), Assert.Single(worker.Annotations.OfType<GracefulStopAnnotation>()).GracePeriod);
+    }
 }

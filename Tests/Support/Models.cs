@@ -34,17 +34,17 @@ internal static class Models
         return model;
     }
 
-    public static async Task<object[]> ArgsAsync(IResource resource)
+    public static async Task<object[]> ArgsAsync(IResource resource, DistributedApplicationOperation operation = DistributedApplicationOperation.Run)
     {
         var args = new List<object>();
-        var context = new CommandLineArgsCallbackContext(args, resource, CancellationToken.None);
+        var context = new CommandLineArgsCallbackContext(args, resource, CancellationToken.None) { ExecutionContext = new(operation) };
         foreach (var callback in resource.Annotations.OfType<CommandLineArgsCallbackAnnotation>()) await callback.Callback(context);
         return [.. args];
     }
 
     /// <summary>The arguments with endpoint references shown as {endpoint-name} and expressions as {expr}.</summary>
-    public static async Task<string[]> ArgTextAsync(IResource resource)
-        => (await ArgsAsync(resource)).Select(a => a switch
+    public static async Task<string[]> ArgTextAsync(IResource resource, DistributedApplicationOperation operation = DistributedApplicationOperation.Run)
+        => (await ArgsAsync(resource, operation)).Select(a => a switch
         {
             string s => s,
             EndpointReferenceExpression e => $"{{{e.Endpoint.EndpointName}}}",
