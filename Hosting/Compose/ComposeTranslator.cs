@@ -21,10 +21,11 @@ internal sealed record Translation(ComposeFile File, SortedDictionary<string, Pa
 /// </summary>
 internal static class ComposeTranslator
 {
-    public static Translation Translate(PublishedModel published, string environmentName)
+    /// <summary>Translates <paramref name="published"/> (one environment's model) for the compose bundle named <paramref name="bundleName"/>.</summary>
+    public static Translation Translate(PublishedModel published, string bundleName)
     {
-        var environment = published.Model.Resources.OfType<ComposeBundleResource>().SingleOrDefault(r => r.Name == environmentName)
-            ?? throw new PublishException($"The {published.EnvironmentName} model has no compose environment '{environmentName}'; its topology must add it in every environment.");
+        var environment = published.Model.Resources.OfType<ComposeBundleResource>().SingleOrDefault(r => r.Name == bundleName)
+            ?? throw new PublishException($"The {published.EnvironmentName} model has no compose environment '{bundleName}'; its topology must add it in every environment.");
         var values = new ComposeValues();
         var contexts = new SortedDictionary<string, string>(StringComparer.Ordinal);
         var file = new ComposeFile();
