@@ -22,6 +22,7 @@ internal static class EnvFiles
     public static readonly IReadOnlyDictionary<string, string> Keys = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["POSTGRES_PASSWORD"] = "Parameters:postgres-password",
+        ["POSTGRES_APP_PASSWORD"] = "Parameters:postgres-app-password",
         ["REDIS_PASSWORD"] = "Parameters:redis-password",
         ["FLASK_SECRET_KEY"] = "Parameters:flask-secret-key",
         ["API_SECRET_KEY"] = "Parameters:api-secret-key",

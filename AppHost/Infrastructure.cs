@@ -7,7 +7,8 @@ internal static class Infrastructure
 {
     /// <summary>
     /// PostgreSQL with the application database (a child resource named NAME-db, added by AddDatabase in both modes), as a
-    /// local process or a container.
+    /// local process or a container. <paramref name="password"/> is the superuser's: the services connect as the role of
+    /// AddApplicationRole.
     /// </summary>
     public static IResourceBuilder<IResourceWithConnectionString> AddPostgresServer(
         this IDistributedApplicationBuilder builder, string name, IResourceBuilder<ParameterResource> password, IchrisbirchSettings settings)
@@ -20,7 +21,7 @@ internal static class Infrastructure
                 .WithSetupHint($"set {IchrisbirchSettings.SectionName}:Local:PostgresBinDirectory to their folder, or {SetupChecks.SetupScriptHint}")
                 .WithBackupCommands(settings.Database, Path.Combine(settings.DataRoot(), "backups"));
             var localDatabase = local.AddDatabase($"{name}-db", settings.Database);
-            return local.WithPostgresContract(local.Resource.PrimaryEndpoint, password, localDatabase.Resource.DatabaseName, LocalServerPort);
+            return local.WithPostgresContract(local.Resource.PrimaryEndpoint, localDatabase.Resource.DatabaseName, LocalServerPort);
         }
 
         // The image's data folder: PostgreSQL 18 moved it up one level (and keeps PGDATA in a subfolder itself).
@@ -28,6 +29,7 @@ internal static class Infrastructure
         var dataTarget = major >= 18 ? "/var/lib/postgresql" : "/var/lib/postgresql/data";
         var container = builder.AddPostgres(name, password: password, port: settings.PostgresPort)
             .WithImageTag(settings.PostgresVersion)
+            .WithImageCheckBeforeStart()
             .WithEnvironment("POSTGRES_DB", settings.Database) // the image creates it; its healthcheck and compose need it
             .WithEndpoint("tcp", e => e.IsExternal = settings.HostPorts)
             // Over TCP: the image's temporary init server listens on the socket only, so it is never reported ready.
@@ -40,7 +42,7 @@ internal static class Infrastructure
         if (builder.ExecutionContext.IsPublishMode) container.WithVolume(settings.PersistentData ? $"{name}_data" : null, dataTarget);
         else if (settings.PersistentData) container.WithVolume($"ichrisbirch-{settings.EnvironmentName.ToLowerInvariant()}-{name}-data", dataTarget);
         var database = container.AddDatabase($"{name}-db", settings.Database);
-        return container.WithPostgresContract(container.Resource.PrimaryEndpoint, password, database.Resource.DatabaseName);
+        return container.WithPostgresContract(container.Resource.PrimaryEndpoint, database.Resource.DatabaseName);
     }
 
     /// <summary>Redis, as a local process or a container; the password is enforced in both.</summary>
@@ -58,6 +60,7 @@ internal static class Infrastructure
 
         var container = builder.AddRedis(name, settings.RedisPort, password)
             .WithImageTag(settings.RedisVersion)
+            .WithImageCheckBeforeStart()
             .WithRedisServerCommand(password, settings.PersistentData)
             .WithEndpoint("tcp", e => e.IsExternal = settings.HostPorts)
             .WithHealthCheckShellCommand("redis-cli ping | grep PONG") // authenticated by REDISCLI_AUTH
@@ -74,7 +77,7 @@ internal static class Infrastructure
     /// (BENCHMARKS.md, "Production data path"). The proxied port stays for people and tools on the host. A container's
     /// target port is inside the container, so containers keep the proxied port.
     /// </summary>
-    private const EndpointProperty LocalServerPort = EndpointProperty.TargetPort;
+    internal const EndpointProperty LocalServerPort = EndpointProperty.TargetPort;
 
     /// <summary>Publish is always Containers; Auto asks the container runtime once.</summary>
     private static InfrastructureMode ResolveInfrastructure(this IDistributedApplicationBuilder builder, IchrisbirchSettings settings)

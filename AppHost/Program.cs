@@ -15,7 +15,8 @@ internal partial class Program
         builder.AddSetupChecks(settings); // run mode: secrets and free ports, before any process starts
         builder.AddSupervisor(); // restarts what exits on its own, as each resource's restart policy says
 
-        var postgresPassword = builder.AddParameter("postgres-password", secret: true);
+        var postgresPassword = builder.AddParameter("postgres-password", secret: true); // the superuser's: the role step, backup and restore
+        var postgresAppPassword = builder.AddParameter("postgres-app-password", secret: true); // the services' role
         var redisPassword = builder.AddParameter("redis-password", secret: true);
         var apiSecretKey = builder.AddParameter("api-secret-key", secret: true);
         var flaskSecretKey = builder.AddParameter("flask-secret-key", secret: true);
@@ -23,6 +24,7 @@ internal partial class Program
 
         var postgres = builder.AddPostgresServer("postgres", postgresPassword, settings)
             .WithRestartPolicy(settings.RestartPolicy).WithResourceLimits(cpus: 1.0, memoryMiB: 1024);
+        var postgresInit = postgres.AddApplicationRole("postgres-init", "ichrisbirch_app", postgresAppPassword, settings); // one-shot, every start
         var redis = builder.AddRedisServer("redis", redisPassword, settings)
             .WithRestartPolicy(settings.RestartPolicy).WithResourceLimits(cpus: 0.5, memoryMiB: 256);
 
@@ -31,7 +33,7 @@ internal partial class Program
             .WithServerSettings(settings.Api, settings.HostPorts)
             .WithRestartPolicy(settings.RestartPolicy).WithResourceLimits(cpus: 1.0, memoryMiB: 1024)
             .WithApiKeyAndContract(apiSecretKey)
-            .WithReference(postgres).WaitFor(postgres)
+            .WithReference(postgres).WaitForCompletion(postgresInit)
             .WithReference(redis).WaitForStart(redis); // serves without Redis (degraded): waits for its start, not its health
 
         var app = builder.AddFlaskApp("app", settings.ServicesDirectory, "ichrisbirch.wsgi_app:app")
@@ -46,7 +48,7 @@ internal partial class Program
             .WithSchedulerHealthAndInterval(settings)
             .WithServiceDefaults().WithSingleInstance()
             .WithRestartPolicy(settings.RestartPolicy).WithResourceLimits(cpus: 1.0, memoryMiB: 1024)
-            .WithReference(postgres).WaitFor(postgres)
+            .WithReference(postgres).WaitForCompletion(postgresInit)
             .WaitForServing(api); // after the api, without its address or key: the scheduler reads neither
 
         if (settings.TestRunner) builder.AddTestRunner(settings, postgres, redis, api, app, scheduler);

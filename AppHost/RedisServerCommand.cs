@@ -20,23 +20,38 @@ internal static class RedisServerCommand
     public static IResourceBuilder<RedisResource> WithRedisServerCommand(this IResourceBuilder<RedisResource> builder,
         IResourceBuilder<ParameterResource> password, bool persistent)
     {
-        builder.Resource.Entrypoint = null;
-        foreach (var upstream in builder.Resource.Annotations.OfType<CommandLineArgsCallbackAnnotation>().ToList())
+        var command = new CommandLineArgsCallbackAnnotation(context =>
         {
-            builder.Resource.Annotations.Remove(upstream);
-        }
-        return builder
-            .WithEnvironment("REDISCLI_AUTH", password)
-            .WithArgs(context =>
+            List<object> args = ["redis-server", "--requirepass", password.Resource];
+            if (persistent) args.AddRange(["--save", "60", "1"]);
+            if (builder.Resource.Annotations.OfType<ResourceLimitsAnnotation>().LastOrDefault() is { } limits)
             {
-                List<object> args = ["redis-server", "--requirepass", password.Resource];
-                if (persistent) args.AddRange(["--save", "60", "1"]);
-                if (builder.Resource.Annotations.OfType<ResourceLimitsAnnotation>().LastOrDefault() is { } limits)
-                {
-                    var megabytes = (int)(limits.MemoryMiB * RedisMaxMemoryShare);
-                    args.AddRange(["--maxmemory", megabytes.ToString(CultureInfo.InvariantCulture) + "mb", "--maxmemory-policy", "allkeys-lru"]);
-                }
-                foreach (var arg in args) context.Args.Add(arg);
-            });
+                var megabytes = (int)(limits.MemoryMiB * RedisMaxMemoryShare);
+                args.AddRange(["--maxmemory", megabytes.ToString(CultureInfo.InvariantCulture) + "mb", "--maxmemory-policy", "allkeys-lru"]);
+            }
+            foreach (var arg in args) context.Args.Add(arg);
+            return Task.CompletedTask;
+        });
+        KeepOnlyOurCommand(builder.Resource, command);
+        // Again just before the container is created, in case AddRedis added its own when the application started.
+        builder.OnBeforeResourceStarted((redis, _, _) =>
+        {
+            KeepOnlyOurCommand(redis, command);
+            return Task.CompletedTask;
+        });
+        return builder.WithEnvironment("REDISCLI_AUTH", password);
+    }
+
+    private static void KeepOnlyOurCommand(RedisResource redis, CommandLineArgsCallbackAnnotation command)
+    {
+        redis.Entrypoint = null;
+        // AddRedis' own command, and its TLS callbacks, which in run mode rewrite the arguments into one "-c" string
+        // for its /bin/sh entrypoint (this Redis speaks plain TCP on the container network, as compose runs it).
+#pragma warning disable ASPIRECERTIFICATES001 // the types are only matched to be removed
+        var upstream = redis.Annotations.Where(a => a is CommandLineArgsCallbackAnnotation && !ReferenceEquals(a, command)
+            || a is CertificateTrustConfigurationCallbackAnnotation or HttpsCertificateConfigurationCallbackAnnotation).ToList();
+#pragma warning restore ASPIRECERTIFICATES001
+        foreach (var other in upstream) redis.Annotations.Remove(other);
+        if (!redis.Annotations.Contains(command)) redis.Annotations.Add(command);
     }
 }

@@ -68,17 +68,19 @@ internal static class ServiceContracts
         });
     }
 
-    /// <summary>PostgreSQL's contract: POSTGRES_HOST/PORT/DB/USERNAME/PASSWORD (<paramref name="port"/>: which port of the endpoint services use).</summary>
-    public static IResourceBuilder<T> WithPostgresContract<T>(this IResourceBuilder<T> builder, EndpointReference endpoint, IResourceBuilder<ParameterResource> password, string database,
+    /// <summary>PostgreSQL's contract: POSTGRES_HOST/PORT/DB and the application role as POSTGRES_USERNAME/PASSWORD, never the superuser (see AddApplicationRole; <paramref name="port"/>: which port of the endpoint services use).</summary>
+    public static IResourceBuilder<T> WithPostgresContract<T>(this IResourceBuilder<T> builder, EndpointReference endpoint, string database,
         EndpointProperty port = EndpointProperty.Port)
         where T : IResource
         => builder.WithServiceContract(env =>
         {
+            var role = builder.Resource.Annotations.OfType<ApplicationRoleAnnotation>().LastOrDefault()
+                ?? throw new InvalidOperationException($"{builder.Resource.Name} has no application role for its clients: call AddApplicationRole on it.");
             env["POSTGRES_HOST"] = endpoint.Property(EndpointProperty.Host);
             env["POSTGRES_PORT"] = endpoint.Property(port);
             env["POSTGRES_DB"] = database;
-            env["POSTGRES_USERNAME"] = "postgres";
-            env["POSTGRES_PASSWORD"] = password.Resource;
+            env["POSTGRES_USERNAME"] = role.Role;
+            env["POSTGRES_PASSWORD"] = role.Password;
         });
 
     /// <summary>Redis's contract: REDIS_HOST/PORT/PASSWORD (<paramref name="port"/>: which port of the endpoint services use).</summary>

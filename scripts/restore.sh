@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Restores a pg_dump custom-format FILE into an environment's database (Local mode, while the AppHost runs):
-# every table in the dump is dropped and recreated from it, in one transaction (all or nothing), then the api's
-# Redis cache is emptied (its cached lists describe the data before the restore).
+# every table in the dump is dropped and recreated from it, in one transaction (all or nothing), owned by the
+# database's owner (the application's role); then the api's Redis cache is emptied (its cached lists describe the
+# data before the restore).
 #   scripts/restore.sh ENVIRONMENT [FILE]
 # FILE: default the newest dump in the environment's backups folder (as the dashboard's "Restore latest").
 # The connection comes from the AppHost's settings and secrets (scripts/db-connection.py); PG* variables override it.
@@ -20,7 +21,12 @@ if [[ ! -f "$file" ]]; then
     echo "restore: $what. Make one with scripts/backup.sh $environment (or the dashboard's \"Back up\" on postgres)." >&2
     exit 2
 fi
-pg_restore --clean --if-exists --no-owner --single-transaction --exit-on-error --dbname "$PGDATABASE" "$file" || {
+# As the database's owner (the application's role): restored objects belong to it, never to the superuser.
+owner="$(psql -XAt --dbname "$PGDATABASE" -c 'SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()')" || {
+    echo "restore: cannot reach $PGDATABASE on $PGHOST:$PGPORT (nothing was changed): is the $environment stack running (scripts/run.sh --environment $environment)?" >&2
+    exit 1
+}
+pg_restore --clean --if-exists --no-owner --role "$owner" --single-transaction --exit-on-error --dbname "$PGDATABASE" "$file" || {
     echo "restore: pg_restore of $file into $PGDATABASE on $PGHOST:$PGPORT failed (nothing was changed): is the $environment stack running?" >&2
     exit 1
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one test command: prepares the machine, then runs every suite and sums them.
-#   1. the Python services' own pytest suite (throwaway PostgreSQL and Redis it starts itself)
+#   1. the Python services' own pytest suite (throwaway PostgreSQL and Redis it starts itself), in the background:
+#      it mostly waits on its servers, so it runs beside the .NET steps and its output is printed when it ends
 #   2. the .NET suite (model, publish and end-to-end tests that start the AppHost with real processes)
 #   3. the Docker tests (FullyQualifiedName~Docker): the published bundle built and run on the tests' own Docker
 #      Engine (scripts/docker-test-engine.sh: installs docker.io/debootstrap where missing, needs root)
@@ -13,14 +14,10 @@ bash scripts/bootstrap.sh || exit 1
 logs="$(mktemp -d)"
 passed=0; failed=0; status=0
 
-echo "== pytest (services)"
-(cd services && .venv/bin/python -m pytest -q -p no:cacheprovider 2>&1) | tee "$logs/pytest.log"
-py_status=${PIPESTATUS[0]}
-summary="$(grep -E '^(=+ )?[0-9]+ (passed|failed)|^(=+ )?no tests ran' "$logs/pytest.log" | tail -n 1)"
-p=$(grep -oE '[0-9]+ passed' <<<"$summary" | grep -oE '[0-9]+' || echo 0)
-f=0; for n in $(grep -oE '[0-9]+ (failed|errors?)' <<<"$summary" | grep -oE '^[0-9]+'); do f=$((f + n)); done
-passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
-if [ "$py_status" -ne 0 ]; then status=1; [ "${f:-0}" -gt 0 ] || failed=$((failed + 1)); fi
+# Its own process group (setsid), so that an interrupted run stops it too.
+setsid bash -c 'cd services && .venv/bin/python -m pytest -q -p no:cacheprovider >"$1/pytest.log" 2>&1; echo $? >"$1/pytest.status"' _ "$logs" &
+pytest_pid=$!
+trap 'kill -- "-$pytest_pid" 2>/dev/null' INT TERM
 
 echo "== dotnet format --verify-no-changes"
 if ! dotnet format "$repo/Ichrisbirch.Aspire.sln" --verify-no-changes 2>&1 | tee "$logs/format.log"; then
@@ -50,6 +47,16 @@ if bash scripts/docker-test-engine.sh status; then   # the tests stop it: one st
   echo "Docker tests left their engine running: stopping it"; bash scripts/docker-test-engine.sh stop
   status=1; failed=$((failed + 1))
 fi
+
+echo "== pytest (services, ran beside the .NET steps)"
+wait "$pytest_pid"
+cat "$logs/pytest.log"
+py_status="$(cat "$logs/pytest.status" 2>/dev/null || echo 1)"
+summary="$(grep -E '^(=+ )?[0-9]+ (passed|failed)|^(=+ )?no tests ran' "$logs/pytest.log" | tail -n 1)"
+p=$(grep -oE '[0-9]+ passed' <<<"$summary" | grep -oE '[0-9]+' || echo 0)
+f=0; for n in $(grep -oE '[0-9]+ (failed|errors?)' <<<"$summary" | grep -oE '^[0-9]+'); do f=$((f + n)); done
+passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+if [ "$py_status" -ne 0 ]; then status=1; [ "${f:-0}" -gt 0 ] || failed=$((failed + 1)); fi
 
 rm -rf "$logs"
 echo "${passed} passed, ${failed} failed"

@@ -34,6 +34,7 @@ internal static class ComposePublisher
         var files = new List<(string Name, string Content)> { ("docker-compose.yml", "") };
         var parameters = new SortedDictionary<string, ParameterResource>(baseTranslation.Parameters, StringComparer.Ordinal);
         var contexts = new SortedDictionary<string, string>(baseTranslation.BuildContexts, StringComparer.Ordinal);
+        var deploymentFiles = new SortedDictionary<string, string>(baseTranslation.Files, StringComparer.Ordinal);
         var overrides = new List<(ComposeOverride, ComposeFile)>();
         foreach (var entry in environment.Overrides)
         {
@@ -43,6 +44,7 @@ internal static class ComposePublisher
             overrides.Add((entry, translation.File));
             foreach (var (name, parameter) in translation.Parameters) parameters.TryAdd(name, parameter);
             foreach (var (folder, path) in translation.BuildContexts) contexts.TryAdd(folder, path);
+            foreach (var (bundlePath, path) in translation.Files) deploymentFiles.TryAdd(bundlePath, path);
         }
         files[0] = ("docker-compose.yml", ComposeTemplates.BaseHeader(environment, overrides) + baseTranslation.File.ToYaml());
 
@@ -56,6 +58,7 @@ internal static class ComposePublisher
             BundleWriter.Write(output, ComposeIngress.StartScriptPath, NginxStartScript.Render(baseTranslation.Routes.Select(r => r.Service).Distinct()));
             BundleWriter.Write(output, ComposeIngress.NoCertificatePath, "");
         }
+        foreach (var (bundlePath, source) in deploymentFiles) BundleWriter.Write(output, bundlePath, File.ReadAllText(source));
         foreach (var (folder, source) in contexts)
         {
             BundleWriter.CopyBuildContext(source, Path.Combine(output, folder));

@@ -24,13 +24,14 @@ internal static class ComposeTemplates
         """;
 
     /// <summary>
-    /// Starts the environment's services without the ingress; a single run-to-completion service (restart "no")
-    /// is started with its dependencies and gives the command its exit code.
+    /// Starts the environment's services without the ingress; a single run-to-completion service (restart "no") that
+    /// no other waits for (a test run, not a set-up step) is started with its dependencies and gives the command its exit code.
     /// </summary>
     private static string OverrideCommand(ComposeBundleResource bundle, ComposeOverride environment, ComposeFile file)
     {
         var command = $"docker-compose -p {Project(bundle, environment.EnvironmentName)} -f docker-compose.yml -f {environment.FileName} up --build";
-        var completing = file.Services.Where(s => s.Value.Restart == "no").Select(s => s.Key).ToList();
+        var completing = file.Services.Where(s => s.Value.Restart == "no" && !file.Services.Values.Any(o => o.DependsOn?.ContainsKey(s.Key) == true))
+            .Select(s => s.Key).ToList();
         if (completing.Count == 1) return $"{command} --exit-code-from {completing[0]} {completing[0]}";
         return $"{command} {string.Join(' ', file.Services.Keys.Where(k => k != ComposeIngress.ServiceName))}";
     }

@@ -10,8 +10,9 @@ namespace Ichrisbirch.Hosting.Compose;
 /// <param name="Parameters">Parameters referenced as <c>${NAME}</c>, by NAME.</param>
 /// <param name="BuildContexts">Build context folders of the machine, by their folder in the bundle.</param>
 /// <param name="Routes">The ingress routes with their upstream ports.</param>
+/// <param name="Files">Deployment files of the machine, by their path in the bundle.</param>
 internal sealed record Translation(ComposeFile File, SortedDictionary<string, ParameterResource> Parameters,
-    SortedDictionary<string, string> BuildContexts, IReadOnlyList<NginxRoute> Routes);
+    SortedDictionary<string, string> BuildContexts, IReadOnlyList<NginxRoute> Routes, SortedDictionary<string, string> Files);
 
 /// <summary>
 /// The one translation of a model into compose, the same for every environment: containers and Dockerfile builds
@@ -24,10 +25,11 @@ internal static class ComposeTranslator
     /// <summary>Translates <paramref name="published"/> (one environment's model) for the compose bundle named <paramref name="bundleName"/>.</summary>
     public static Translation Translate(PublishedModel published, string bundleName)
     {
-        var environment = published.Model.Resources.OfType<ComposeBundleResource>().SingleOrDefault(r => r.Name == bundleName)
+        var bundle = published.Model.Resources.OfType<ComposeBundleResource>().SingleOrDefault(r => r.Name == bundleName)
             ?? throw new PublishException($"The {published.EnvironmentName} model has no compose environment '{bundleName}'; its topology must add it in every environment.");
         var values = new ComposeValues();
         var contexts = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
         var file = new ComposeFile();
 
         foreach (var resource in published.Resources)
@@ -56,13 +58,13 @@ internal static class ComposeTranslator
             {
                 Target = e.TargetPort,
                 Published = e.Annotation.Port?.ToString(CultureInfo.InvariantCulture),
-                HostIp = environment.ExternalPortAddress,
+                HostIp = bundle.ExternalPortAddress,
                 Protocol = e.Annotation.Protocol == System.Net.Sockets.ProtocolType.Udp ? "udp" : "tcp",
             }).ToList();
 
             var annotations = resource.Resource.Annotations;
-            AddMounts(resource.Resource, service, file, contexts);
-            service.Healthcheck = Healthcheck(resource, environment);
+            AddMounts(resource.Resource, service, file, contexts, files);
+            service.Healthcheck = Healthcheck(resource, bundle);
             service.Restart = annotations.OfType<RestartPolicyAnnotation>().LastOrDefault() is { } restart ? RestartValue(restart.Policy) : null;
             service.StopGracePeriod = annotations.OfType<GracefulStopAnnotation>().LastOrDefault() is { } stop ? $"{(int)stop.GracePeriod.TotalSeconds}s" : null;
             service.Deploy = annotations.OfType<ResourceLimitsAnnotation>().LastOrDefault() is { } limits ? Limits(limits) : null;
@@ -83,7 +85,7 @@ internal static class ComposeTranslator
             }
         }
 
-        var routes = ComposeIngress.Add(file, environment, published);
+        var routes = ComposeIngress.Add(file, bundle, published);
         foreach (var resource in published.Resources)
         {
             foreach (var customization in resource.Resource.Annotations.OfType<ComposeServiceCustomizationAnnotation>())
@@ -91,8 +93,8 @@ internal static class ComposeTranslator
                 customization.Configure(resource.Resource, file.Services[resource.Name]);
             }
         }
-        foreach (var configure in environment.FileCallbacks) configure(file);
-        return new(file, values.Parameters, contexts, routes);
+        foreach (var configure in bundle.FileCallbacks) configure(file);
+        return new(file, values.Parameters, contexts, routes, files);
     }
 
     private static string BundleFolder(SortedDictionary<string, string> contexts, string contextPath)
@@ -102,8 +104,8 @@ internal static class ComposeTranslator
         return folder;
     }
 
-    /// <summary>Named volumes, scratch (unnamed) volumes as tmpfs, and the declared live source; no other bind mount.</summary>
-    private static void AddMounts(IResource resource, Service service, ComposeFile file, SortedDictionary<string, string> contexts)
+    /// <summary>Named volumes, scratch (unnamed) volumes as tmpfs, deployment files (read-only, from the bundle's <c>files/</c>) and the declared live source; no other bind mount.</summary>
+    private static void AddMounts(IResource resource, Service service, ComposeFile file, SortedDictionary<string, string> contexts, SortedDictionary<string, string> files)
     {
         foreach (var mount in resource.Annotations.OfType<ContainerMountAnnotation>())
         {
@@ -119,6 +121,16 @@ internal static class ComposeTranslator
             }
             (service.Volumes ??= []).Add(new Mount { Type = "volume", Source = mount.Source, Target = mount.Target, ReadOnly = mount.IsReadOnly ? true : null });
             (file.Volumes ??= new(StringComparer.Ordinal))[mount.Source] = new NamedVolume();
+        }
+        foreach (var deployed in resource.Annotations.OfType<DeploymentFileAnnotation>())
+        {
+            var bundlePath = $"files/{Path.GetFileName(deployed.SourcePath)}";
+            if (files.TryGetValue(bundlePath, out var other) && other != deployed.SourcePath)
+            {
+                throw new PublishException($"{resource.Name}: deployment files {other} and {deployed.SourcePath} would both be {bundlePath} in the bundle; give them different names.");
+            }
+            files[bundlePath] = deployed.SourcePath;
+            (service.Volumes ??= []).Add(new Mount { Type = "bind", Source = $"./{bundlePath}", Target = deployed.Target, ReadOnly = true });
         }
         if (resource.Annotations.OfType<LiveSourceAnnotation>().LastOrDefault() is { } live)
         {

@@ -17,6 +17,15 @@ public sealed record HealthCheckCommandAnnotation(IReadOnlyList<string> Command,
 public sealed record LiveSourceAnnotation(string SourceDirectory, string Target) : IResourceAnnotation;
 
 /// <summary>
+/// A file of the AppHost's source tree shipped with the deployment and mounted read-only into the resource's
+/// container at <paramref name="Target"/> (compose: a copy in the bundle, bind-mounted; Kubernetes: a ConfigMap key,
+/// mounted with subPath). Run mode mounts the file itself.
+/// </summary>
+/// <param name="SourcePath">The file on the publishing machine.</param>
+/// <param name="Target">The file's path inside the container.</param>
+public sealed record DeploymentFileAnnotation(string SourcePath, string Target) : IResourceAnnotation;
+
+/// <summary>
 /// The resource runs once to completion (a test run, a migration) instead of serving until stopped: a Kubernetes Job
 /// rather than a Deployment, whatever its restart policy. Publisher-neutral.
 /// </summary>

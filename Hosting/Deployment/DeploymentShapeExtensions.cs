@@ -15,6 +15,20 @@ public static class DeploymentShapeExtensions
         where T : IResource
         => builder.WithAnnotation(new LiveSourceAnnotation(Path.GetFullPath(sourceDirectory), target), ResourceAnnotationMutationBehavior.Replace);
 
+    /// <summary>
+    /// Mounts the file <paramref name="sourcePath"/> read-only at <paramref name="target"/> in the container: a bind mount
+    /// in run mode, a file shipped with the deployment when published (see <see cref="DeploymentFileAnnotation"/>).
+    /// </summary>
+    public static IResourceBuilder<T> WithDeploymentFile<T>(this IResourceBuilder<T> builder, string sourcePath, string target)
+        where T : ContainerResource
+    {
+        var source = Path.GetFullPath(sourcePath);
+        if (!File.Exists(source)) throw new FileNotFoundException($"{builder.Resource.Name}: the deployment file {source} does not exist.", source);
+        return builder.ApplicationBuilder.ExecutionContext.IsPublishMode
+            ? builder.WithAnnotation(new DeploymentFileAnnotation(source, target))
+            : builder.WithBindMount(source, target, isReadOnly: true);
+    }
+
     /// <summary>Marks the resource as one that runs once and exits (a Kubernetes Job), stopped as failed after <paramref name="deadline"/>.</summary>
     public static IResourceBuilder<T> WithRunToCompletion<T>(this IResourceBuilder<T> builder, TimeSpan deadline)
         where T : IResource

@@ -91,16 +91,13 @@ internal static class KubernetesContainers
     /// One init container per resource waited for until healthy (or serving): it polls the dependency's Service port,
     /// which answers only once a pod behind it is ready (a Service routes to ready pods alone). A wait for a start
     /// needs none: Kubernetes starts every pod, and the waiting one serves without the other (the api without Redis).
+    /// Waits for completion are the translator's (the run-once resource itself becomes an init container).
     /// </summary>
     public static List<V1Container> Waits(IResource resource, IReadOnlySet<string> published, string image, long uid)
     {
         var waits = new List<V1Container>();
-        foreach (var wait in PublishedWaits.Of(resource).Where(w => published.Contains(w.Resource.Name) && w.Type != WaitType.WaitUntilStarted))
+        foreach (var wait in PublishedWaits.Of(resource).Where(w => published.Contains(w.Resource.Name) && w.Type is not (WaitType.WaitUntilStarted or WaitType.WaitForCompletion)))
         {
-            if (wait.Type == WaitType.WaitForCompletion)
-            {
-                throw new PublishException($"{resource.Name} waits for {wait.Resource.Name} to complete, which Kubernetes cannot express; wait for it to be healthy instead.");
-            }
             var endpoint = wait.Resource.Annotations.OfType<EndpointAnnotation>().FirstOrDefault()
                 ?? throw new PublishException($"{resource.Name} waits for {wait.Resource.Name}, which has no endpoint to poll; give it an endpoint or drop the wait.");
             var target = $"{wait.Resource.Name} {PublishedEndpoint.TargetPortOf(wait.Resource, endpoint.Name).ToString(CultureInfo.InvariantCulture)}";

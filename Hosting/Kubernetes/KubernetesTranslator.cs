@@ -17,7 +17,9 @@ internal sealed record KubernetesTranslation(SortedDictionary<string, IKubernete
 /// <summary>
 /// The one translation of a model into Kubernetes objects, the same for every environment: a workload per
 /// published resource with exactly its environment (each variable a ConfigMap or Secret key reference), its
-/// Service, probes from its health check, limits, a non-root context and init containers for its waits.
+/// Service, probes from its health check, limits, a non-root context and init containers for its waits. A run-once
+/// resource that others wait to complete runs as an init container of each of them (after its own waits), not as a
+/// Job of its own: a pod cannot wait for another workload's completion.
 /// </summary>
 internal static class KubernetesTranslator
 {
@@ -28,6 +30,7 @@ internal static class KubernetesTranslator
         var images = new SortedDictionary<string, string>(StringComparer.Ordinal);
         var configMaps = new SortedDictionary<string, SortedDictionary<string, string>>(StringComparer.Ordinal);
         var names = published.Resources.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
+        var pods = new Dictionary<string, V1PodSpec>(StringComparer.Ordinal);
 
         foreach (var publishedResource in published.Resources)
         {
@@ -49,8 +52,21 @@ internal static class KubernetesTranslator
             container.SecurityContext = KubernetesContainers.Security(uid);
 
             var (mounts, volumes, claims) = Volumes(resource);
+            AddDeploymentFiles(resource, mounts, volumes, objects);
             container.VolumeMounts = mounts.Count > 0 ? mounts : null;
             var waits = KubernetesContainers.Waits(resource, names, environment.WaitImage, uid);
+            foreach (var completion in PublishedWaits.Of(resource).Where(w => w.Type == WaitType.WaitForCompletion && names.Contains(w.Resource.Name)))
+            {
+                if (!completion.Resource.RunsToCompletion())
+                {
+                    throw new PublishException($"{resource.Name} waits for {completion.Resource.Name} to complete, but it serves until stopped; wait for it to be healthy instead, or mark it WithRunToCompletion.");
+                }
+                var first = pods.GetValueOrDefault(completion.Resource.Name) ?? throw new PublishException(
+                    $"{resource.Name} waits for {completion.Resource.Name} to complete, which the model adds after it; add {completion.Resource.Name} first.");
+                waits.AddRange((first.InitContainers ?? []).Concat(first.Containers).Where(c => waits.All(w => w.Name != c.Name)));
+                volumes.AddRange((first.Volumes ?? []).Where(v => volumes.All(w => w.Name != v.Name)));
+                objects.Remove($"{completion.Resource.Name}-job.yaml");
+            }
             var pod = new V1PodSpec
             {
                 Containers = [container],
@@ -59,6 +75,7 @@ internal static class KubernetesTranslator
                 SecurityContext = KubernetesContainers.PodSecurity(uid),
                 TerminationGracePeriodSeconds = resource.Annotations.OfType<GracefulStopAnnotation>().LastOrDefault() is { } stop ? (long)stop.GracePeriod.TotalSeconds : null,
             };
+            pods[resource.Name] = pod;
             var scaling = isBase && environment.Autoscaled.TryGetValue(resource.Name, out var s) ? s : null;
             var takesTraffic = environment.Routes.Any(r => r.Service == resource.Name) || published.ClientsOf(resource.Name).Any();
             var replicas = new ReplicaPlan((takesTraffic || scaling is not null) && !resource.IsSingleInstance(), isBase ? environment.Replicas : 1, scaling);
@@ -92,6 +109,27 @@ internal static class KubernetesTranslator
         var uid = environment.ImageUsers.TryGetValue(image.Name!, out var u) ? u
             : throw new PublishException($"{resource.Name}: which numeric non-root user does image {image.Name} run as? Call WithImageUser(\"{image.Name}\", uid) on the Kubernetes environment.");
         return (image.Reference!, uid);
+    }
+
+    /// <summary>
+    /// Each deployment file as a ConfigMap of its own (named after the file, its one key the file name), shared by every
+    /// resource that mounts it, mounted read-only at its target by subPath.
+    /// </summary>
+    private static void AddDeploymentFiles(IResource resource, List<V1VolumeMount> mounts, List<V1Volume> volumes, SortedDictionary<string, IKubernetesObject<V1ObjectMeta>> objects)
+    {
+        foreach (var file in resource.Annotations.OfType<DeploymentFileAnnotation>())
+        {
+            var key = Path.GetFileName(file.SourcePath);
+            var name = key.Replace('.', '-').Replace('_', '-').ToLowerInvariant();
+            var content = File.ReadAllText(file.SourcePath).ReplaceLineEndings("\n");
+            if (objects.TryGetValue($"{name}-configmap.yaml", out var existing) && ((V1ConfigMap)existing).Data[key] != content)
+            {
+                throw new PublishException($"{resource.Name}: two different deployment files are named {key}; give them different names.");
+            }
+            objects[$"{name}-configmap.yaml"] = KubernetesWorkloads.Typed(new V1ConfigMap { Data = new Dictionary<string, string> { [key] = content } }, "v1", "ConfigMap", name);
+            if (volumes.All(v => v.Name != name)) volumes.Add(new V1Volume { Name = name, ConfigMap = new V1ConfigMapVolumeSource { Name = name } });
+            mounts.Add(new V1VolumeMount { Name = name, MountPath = file.Target, SubPath = key, ReadOnlyProperty = true });
+        }
     }
 
     /// <summary>Named volumes become claims (1Gi, ReadWriteOnce), scratch volumes memory-backed emptyDirs; bind mounts (live source included) are not published.</summary>

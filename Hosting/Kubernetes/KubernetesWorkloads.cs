@@ -53,7 +53,7 @@ internal static class KubernetesWorkloads
             }, "batch/v1", "Job", resource.Name);
         }
         pod.RestartPolicy = "Always";
-        if (claims.Count > 0 || pod.Volumes?.Count > 0)
+        if (claims.Count > 0 || pod.Volumes?.Any(v => v.ConfigMap is null) == true) // files from ConfigMaps hold no state
         {
             return Typed(new V1StatefulSet
             {

@@ -12,7 +12,8 @@ namespace Aspire.Hosting;
 /// <summary>
 /// "Back up" and "Restore latest" commands on a local PostgreSQL resource, in the dashboard and through
 /// <see cref="ResourceCommandService"/>: <c>pg_dump -Fc</c> of one database into a folder, and <c>pg_restore --clean</c>
-/// of the newest dump in that folder, in one transaction. A successful restore publishes <see cref="DatabaseRestoredEvent"/>.
+/// of the newest dump in that folder, in one transaction, as the database's owner (<c>--no-owner --role</c>: restored objects
+/// belong to the role that owns the database, never to the superuser). A successful restore publishes <see cref="DatabaseRestoredEvent"/>.
 /// </summary>
 public static class LocalPostgresBackupExtensions
 {
@@ -51,7 +52,8 @@ public static class LocalPostgresBackupExtensions
             {
                 return CommandResults.Failure($"No backup of {database} in {backupDirectory}: run \"Back up\" first.");
             }
-            string[] args = ["--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error", "--dbname", database, latest];
+            var owner = await DatabaseOwnerAsync(resource, database, context.CancellationToken).ConfigureAwait(false);
+            string[] args = ["--clean", "--if-exists", "--no-owner", "--role", owner, "--single-transaction", "--exit-on-error", "--dbname", database, latest];
             if (await RunClientAsync(resource, "pg_restore", args, context.CancellationToken).ConfigureAwait(false) is { } error)
             {
                 return CommandResults.Failure(error);
@@ -84,6 +86,16 @@ public static class LocalPostgresBackupExtensions
 
     private static ResourceCommandState WhenHealthy(UpdateCommandStateContext context)
         => context.ResourceSnapshot.HealthStatus == HealthStatus.Healthy ? ResourceCommandState.Enabled : ResourceCommandState.Disabled;
+
+    /// <summary>The role that owns <paramref name="database"/> (the application's role once it has one).</summary>
+    private static async Task<string> DatabaseOwnerAsync(LocalPostgresResource resource, string database, CancellationToken ct)
+    {
+        var connectionString = new NpgsqlConnectionStringBuilder(await resource.ConnectionStringExpression.GetValueAsync(ct).ConfigureAwait(false)) { Pooling = false };
+        await using var connection = new NpgsqlConnection(connectionString.ConnectionString);
+        await connection.OpenAsync(ct).ConfigureAwait(false);
+        await using var query = new NpgsqlCommand("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = $1", connection) { Parameters = { new() { Value = database } } };
+        return (string?)await query.ExecuteScalarAsync(ct).ConfigureAwait(false) ?? LocalPostgresResource.UserName;
+    }
 
     /// <summary>
     /// Runs a client tool over TCP with the superuser's password in PGPASSWORD (never on the command line);

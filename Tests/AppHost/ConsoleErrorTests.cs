@@ -37,7 +37,7 @@ public class ConsoleErrorTests
         var (exitCode, stderr) = await RunAppHostAsync("--environment", "Production", "--Ichrisbirch:Infrastructure=Local", "--Parameters:redis-password=given-redis-secret");
         Assert.Equal(1, exitCode);
         var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("ichrisbirch AppHost: Production needs a value for the secret parameter(s) postgres-password, api-secret-key, flask-secret-key, app-admin-password.", line);
+        Assert.StartsWith("ichrisbirch AppHost: Production needs a value for the secret parameter(s) postgres-password, postgres-app-password, api-secret-key, flask-secret-key, app-admin-password.", line);
         Assert.DoesNotContain("given-redis-secret", stderr);
     }
 }

@@ -103,7 +103,7 @@ public class EnvironmentTests
     {
         var model = await Models.AppHostModelAsync("--environment", "Production", "--Ichrisbirch:Infrastructure=Local");
         var parameters = model.Resources.OfType<ParameterResource>().ToDictionary(p => p.Name);
-        Assert.Equal(["api-secret-key", "app-admin-password", "flask-secret-key", "postgres-password", "redis-password"], parameters.Keys.Order());
+        Assert.Equal(["api-secret-key", "app-admin-password", "flask-secret-key", "postgres-app-password", "postgres-password", "redis-password"], parameters.Keys.Order());
         Assert.All(parameters.Values, p => Assert.True(p.Secret, p.Name));
     }
 
@@ -112,13 +112,14 @@ public class EnvironmentTests
     {
         using var folder = new ScratchDirectory();
         await File.WriteAllTextAsync(Path.Combine(folder.Path, ".test.env"),
-            "# migrated from compose\nPOSTGRES_PASSWORD=from-env-file\nexport REDIS_PASSWORD=\"quoted value\"\nPOSTGRES_DB=legacy_test\nUNRELATED=1\n");
+            "# migrated from compose\nPOSTGRES_PASSWORD=from-env-file\nPOSTGRES_APP_PASSWORD=app-from-env-file\nexport REDIS_PASSWORD=\"quoted value\"\nPOSTGRES_DB=legacy_test\nUNRELATED=1\n");
 
         var model = await Models.AppHostModelAsync("--environment", "Testing", "--Ichrisbirch:Infrastructure=Local",
             $"--Ichrisbirch:EnvFilesDirectory={folder.Path}", "--Parameters:api-secret-key=from-command-line");
         async Task<string?> Value(string name) => await model.Resources.OfType<ParameterResource>().Single(p => p.Name == name).GetValueAsync(default);
 
         Assert.Equal("from-env-file", await Value("postgres-password"));
+        Assert.Equal("app-from-env-file", await Value("postgres-app-password"));
         Assert.Equal("quoted value", await Value("redis-password"));
         Assert.Equal("from-command-line", await Value("api-secret-key"));
         Assert.Equal(["legacy_test"], model.Resources.OfType<LocalPostgresResource>().Single().Databases.Values);
@@ -145,7 +146,7 @@ public class EnvironmentTests
         await using var app = await builder.BuildAsync();
         var ex = await Assert.ThrowsAnyAsync<Exception>(() => app.StartAsync());
         var message = ModelTests.Flatten(ex);
-        Assert.Contains("Production needs a value for the secret parameter(s) postgres-password, redis-password, api-secret-key, flask-secret-key, app-admin-password", message);
+        Assert.Contains("Production needs a value for the secret parameter(s) postgres-password, postgres-app-password, redis-password, api-secret-key, flask-secret-key, app-admin-password", message);
         Assert.Contains("dotnet user-secrets set Parameters:NAME VALUE --project AppHost", message);
         Assert.Contains(".prod.env", message);
         var notifications = app.Services.GetRequiredService<ResourceNotificationService>();

@@ -27,9 +27,10 @@ public class ModelTests
         var model = await AppHostModelAsync("--environment", "Development", $"--Ichrisbirch:Infrastructure={mode}");
         var byName = model.Resources.ToDictionary(r => r.Name);
 
-        Assert.Equal(["postgres:WaitUntilHealthy", "redis:WaitUntilStarted"], WaitsFor(byName["api"]));
+        Assert.Equal(["postgres-init:WaitForCompletion", "redis:WaitUntilStarted"], WaitsFor(byName["api"]));
         Assert.Equal(["api:Serving"], WaitsFor(byName["app"]));
-        Assert.Equal(["api:Serving", "postgres:WaitUntilHealthy"], WaitsFor(byName["scheduler"]));
+        Assert.Equal(["api:Serving", "postgres-init:WaitForCompletion"], WaitsFor(byName["scheduler"]));
+        Assert.Equal(["postgres:WaitUntilHealthy"], WaitsFor(byName["postgres-init"])); // the services start once the role step has completed
         Assert.Empty(WaitsFor(byName["postgres"]));
     }
 
@@ -101,7 +102,8 @@ public class ModelTests
         Assert.Equal("ichrisbirch_dev", api["POSTGRES_DB"]);
         Assert.Equal("postgres", Assert.IsType<EndpointReferenceExpression>(api["POSTGRES_PORT"]).Endpoint.Resource.Name);
         Assert.Equal("redis", Assert.IsType<EndpointReferenceExpression>(api["REDIS_HOST"]).Endpoint.Resource.Name);
-        Assert.Equal("postgres-password", Assert.IsType<ParameterResource>(api["POSTGRES_PASSWORD"]).Name);
+        Assert.Equal("ichrisbirch_app", api["POSTGRES_USERNAME"]);
+        Assert.Equal("postgres-app-password", Assert.IsType<ParameterResource>(api["POSTGRES_PASSWORD"]).Name);
 
         var app = await EnvironmentAsync(local.Resources.Single(r => r.Name == "app"));
         Assert.Equal("api", Assert.IsType<EndpointReferenceExpression>(app["FASTAPI_PORT"]).Endpoint.Resource.Name);
@@ -133,6 +135,12 @@ public class ModelTests
         Assert.Superset(new HashSet<string> { "FLASK_SECRET_KEY", "API_SECRET_KEY", "FASTAPI_HOST" }, env["app"]);
         Assert.DoesNotContain(env["app"], k => k.StartsWith("POSTGRES_", StringComparison.Ordinal) || k.StartsWith("REDIS_", StringComparison.Ordinal));
         Assert.Contains("POSTGRES_PASSWORD", env["scheduler"]);
+        // The superuser's password goes to the role step alone (and to backup and restore, in the AppHost).
+        foreach (var resource in model.Resources.Where(r => r is IResourceWithEnvironment && r.Name != "postgres"))
+        {
+            var values = (await EnvironmentAsync(resource)).Values;
+            Assert.Equal(resource.Name == "postgres-init", values.OfType<ParameterResource>().Any(p => p.Name == "postgres-password"));
+        }
         Assert.DoesNotContain(env["scheduler"], k => k.StartsWith("REDIS_", StringComparison.Ordinal) || k.StartsWith("FASTAPI_", StringComparison.Ordinal) || k == "API_SECRET_KEY");
     }
 

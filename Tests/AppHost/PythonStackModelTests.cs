@@ -28,9 +28,9 @@ public class PythonStackModelTests
         Assert.Contains("--no-deps", installer.Annotations.OfType<CommandLineArgsCallbackAnnotation>().Any() ? await Models.ArgTextAsync(installer) : []);
         string[] Waits(string name) => [.. PublishedWaits.Of(model.Resources.Single(r => r.Name == name))
             .Select(w => $"{w.Resource.Name}:{w.Type}").Order()];
-        Assert.Equal(["api-installer:WaitForCompletion", "postgres:WaitUntilHealthy", "redis:WaitUntilStarted"], Waits("api"));
+        Assert.Equal(["api-installer:WaitForCompletion", "postgres-init:WaitForCompletion", "redis:WaitUntilStarted"], Waits("api"));
         Assert.Equal(["api-installer:WaitForCompletion", "api:WaitUntilHealthy"], Waits("app")); // serving: healthy or degraded
-        Assert.Equal(["api-installer:WaitForCompletion", "api:WaitUntilHealthy", "postgres:WaitUntilHealthy"], Waits("scheduler"));
+        Assert.Equal(["api-installer:WaitForCompletion", "api:WaitUntilHealthy", "postgres-init:WaitForCompletion"], Waits("scheduler"));
         Assert.Contains("api-installer:WaitForCompletion", Waits("test-runner"));
     }
 }

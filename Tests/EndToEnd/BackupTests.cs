@@ -53,6 +53,7 @@ public class BackupTests
         Assert.Equal(before["habits"], after["habits"]);
         Assert.Equal(before["tasks"], after["tasks"]);
         Assert.Contains(await stack.LogsAsync("postgres"), l => l.Contains($"Restored {Database} from {file}", StringComparison.Ordinal));
+        Assert.Equal(["ichrisbirch_app"], await TableOwnersAsync(stack)); // restored as the database's owner, not the superuser
         Assert.Equal(before["habits"].Count, await ApiHabitCountAsync(api)); // the api's cached list was dropped
 
         // The api writes into the restored tables (sequences restored too: no duplicate key).
@@ -84,6 +85,7 @@ public class BackupTests
         Assert.Equal(before["tasks"], after["tasks"]);
         Assert.Equal(before["habits"].Count, await ApiHabitCountAsync(api));
         Assert.DoesNotContain("could not empty the Redis cache", restoreOutput, StringComparison.Ordinal);
+        Assert.Equal(["ichrisbirch_app"], await TableOwnersAsync(stack));
     }
 
     /// <summary>A habit written after the backup and read through the api, so that Redis caches a list holding it.</summary>
@@ -140,6 +142,17 @@ public class BackupTests
             while (await reader.ReadAsync()) rows[table].Add(reader.GetString(0));
         }
         return rows;
+    }
+
+    /// <summary>The roles owning the habits and tasks tables.</summary>
+    private static async Task<List<string>> TableOwnersAsync(Stack stack)
+    {
+        await using var connection = await OpenAsync(stack);
+        await using var select = new NpgsqlCommand("SELECT DISTINCT pg_get_userbyid(relowner)::text FROM pg_class WHERE oid IN ('habits.habits'::regclass, 'public.tasks'::regclass)", connection);
+        await using var reader = await select.ExecuteReaderAsync();
+        var owners = new List<string>();
+        while (await reader.ReadAsync()) owners.Add(reader.GetString(0));
+        return owners;
     }
 
     private static async Task ExecuteAsync(Stack stack, string sql)

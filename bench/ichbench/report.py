@@ -93,7 +93,7 @@ def report_lifecycle(runs: dict, settle: float) -> None:
     print(table(["segment", "A", "B"], rows))
 
     print("\n## 2. Stop (SIGTERM → every process of the run gone)\n")
-    print("A: SIGTERM to the `dotnet run` process; tracked = its descendants plus the detached DCP api server that monitors "
+    print("A: SIGTERM to the AppHost process; tracked = its descendants plus the detached DCP api server that monitors "
           "the AppHost (and all their children: postgres backends, reloader workers, monitors). B: SIGTERM to postgres "
           "and redis-server, and to the process group of each Python service.\n")
     rows = [summary_row("A AppHost", [r["stop"]["seconds"] for r in A]), summary_row("B bare processes", [r["stop"]["seconds"] for r in B])]

@@ -33,7 +33,8 @@ SERVICES = os.path.join(REPO, "services")
 A_PORTS = {"api": 8000, "app": 5000, "postgres": 5432, "redis": 6379, "dashboard": 15888, "otlp": 19888}
 TRACKED: set[tuple[int, float]] = set()  # (pid, start time) of every process a run owned
 # Production has no secrets in its appsettings: the benchmark supplies them, as a deployer would.
-PRODUCTION_SECRETS = {"postgres-password": "bench-production-postgres", "redis-password": "bench-production-redis",
+PRODUCTION_SECRETS = {"postgres-password": "bench-production-postgres", "postgres-app-password": "bench-production-postgres-app",
+                      "redis-password": "bench-production-redis",
                       "api-secret-key": "bench-production-api-key", "flask-secret-key": "bench-production-flask-key-0123456789",
                       "app-admin-password": "bench-production-admin-password"}
 

@@ -74,8 +74,9 @@ public class ComposeBundleTests(PublishedBundle bundle) : IClassFixture<Publishe
     {
         foreach (var (name, service) in bundle.Services.Select(s => ((string)s.Key, (Dictionary<object, object>)s.Value)))
         {
-            Assert.True(service.ContainsKey("healthcheck"), $"{name} has no healthcheck");
-            Assert.Equal("always", service["restart"]);
+            // The one-shot role step runs once per `up` and is never restarted; every other service runs until stopped.
+            Assert.True(service.ContainsKey("healthcheck") == (name != "postgres-init"), $"{name}: healthcheck");
+            Assert.Equal(name == "postgres-init" ? "no" : "always", service["restart"]);
             var logging = service.Map("logging");
             Assert.Equal("json-file", logging["driver"]);
             Assert.Equal("10m", logging.Map("options")["max-size"]);
@@ -101,9 +102,10 @@ public class ComposeBundleTests(PublishedBundle bundle) : IClassFixture<Publishe
         static Dictionary<string, string> Deps(Dictionary<object, object> services, string name)
             => services.Map(name, "depends_on").ToDictionary(d => (string)d.Key, d => (string)((Dictionary<object, object>)d.Value)["condition"]);
 
-        Assert.Equal(new() { ["postgres"] = "service_healthy", ["redis"] = "service_started" }, Deps(bundle.Services, "api"));
+        Assert.Equal(new() { ["postgres"] = "service_healthy" }, Deps(bundle.Services, "postgres-init"));
+        Assert.Equal(new() { ["postgres-init"] = "service_completed_successfully", ["redis"] = "service_started" }, Deps(bundle.Services, "api"));
         Assert.Equal(new() { ["api"] = "service_healthy" }, Deps(bundle.Services, "app"));
-        Assert.Equal(new() { ["api"] = "service_healthy", ["postgres"] = "service_healthy" }, Deps(bundle.Services, "scheduler"));
+        Assert.Equal(new() { ["api"] = "service_healthy", ["postgres-init"] = "service_completed_successfully" }, Deps(bundle.Services, "scheduler"));
         Assert.Equal(new() { ["api"] = "service_healthy", ["app"] = "service_healthy" }, Deps(bundle.Services, "nginx"));
     }
 
@@ -121,7 +123,7 @@ public class ComposeBundleTests(PublishedBundle bundle) : IClassFixture<Publishe
         var env = bundle.Services.Map("api", "environment");
         Assert.Equal(("production", "postgres", "5432", "ichrisbirch", "redis"),
             ((string)env["ENVIRONMENT"], (string)env["POSTGRES_HOST"], (string)env["POSTGRES_PORT"], (string)env["POSTGRES_DB"], (string)env["REDIS_HOST"]));
-        Assert.Equal("${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in .env}", env["POSTGRES_PASSWORD"]);
+        Assert.Equal("${POSTGRES_APP_PASSWORD:?set POSTGRES_APP_PASSWORD in .env}", env["POSTGRES_PASSWORD"]);
         Assert.Equal(("api", "8000"), ((string)bundle.Services.Map("app", "environment")["FASTAPI_HOST"], (string)bundle.Services.Map("app", "environment")["FASTAPI_PORT"]));
         Assert.Equal("0.0.0.0", bundle.Services.Map("scheduler", "environment")["SCHEDULER_HEALTH_HOST"]);
         Assert.Equal("1", bundle.Services.Map("app", "environment")["TRUSTED_PROXY_COUNT"]); // behind nginx
@@ -134,7 +136,7 @@ public class ComposeBundleTests(PublishedBundle bundle) : IClassFixture<Publishe
     {
         var postgres = bundle.Services.Map("postgres");
         Assert.Equal("docker.io/library/postgres:15", postgres["image"]); // the pin of appsettings.json, as Local mode runs
-        var data = (Dictionary<object, object>)Assert.Single(postgres.List("volumes"));
+        var data = (Dictionary<object, object>)Assert.Single(postgres.List("volumes"), v => (string)((Dictionary<object, object>)v)["type"] == "volume");
         Assert.Equal(("postgres_data", "/var/lib/postgresql/data"), ((string)data["source"], (string)data["target"]));
         Assert.Equal("docker.io/library/redis:7", bundle.Services.Map("redis")["image"]);
         // Over TCP: the image's temporary init server (socket only) is never reported ready.
@@ -218,7 +220,7 @@ public class ComposeBundleTests(PublishedBundle bundle) : IClassFixture<Publishe
             .SelectMany(f => File.ReadLines(Path.Combine(bundle.Directory, f)).Where(l => !l.TrimStart().StartsWith('#')))
             .SelectMany(l => System.Text.RegularExpressions.Regex.Matches(l, @"(?<!\$)\$\{([A-Z0-9_]+)").Select(m => m.Groups[1].Value))
             .ToHashSet();
-        Assert.Equal(["API_SECRET_KEY", "APP_ADMIN_PASSWORD", "FLASK_SECRET_KEY", "HTTPS_PORT", "HTTP_PORT", "NGINX_HOST_IP", "NGINX_PROTOCOL", "POSTGRES_PASSWORD", "REDIS_PASSWORD", "TLS_CERTIFICATE", "TLS_CERTIFICATE_KEY"], referenced.Order(StringComparer.Ordinal));
+        Assert.Equal(["API_SECRET_KEY", "APP_ADMIN_PASSWORD", "FLASK_SECRET_KEY", "HTTPS_PORT", "HTTP_PORT", "NGINX_HOST_IP", "NGINX_PROTOCOL", "POSTGRES_APP_PASSWORD", "POSTGRES_PASSWORD", "REDIS_PASSWORD", "TLS_CERTIFICATE", "TLS_CERTIFICATE_KEY"], referenced.Order(StringComparer.Ordinal));
         Assert.Subset(listed, referenced);
         foreach (var name in listed)
         {

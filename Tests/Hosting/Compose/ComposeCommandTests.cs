@@ -89,7 +89,7 @@ public class ComposeCommandTests(PublishedBundle bundle) : IClassFixture<Publish
     }
 
     [Fact]
-    public void The_Dockerfile_written_for_a_context_without_one_builds_from_Debian_packages_with_security_updates_as_a_numeric_user()
+    public void The_fallback_build_file_for_a_context_without_one_builds_from_Debian_packages_with_security_updates_as_a_numeric_user()
     {
         var source = Directory.CreateTempSubdirectory("context-").FullName;
         var output = Directory.CreateTempSubdirectory("bundle-").FullName;

@@ -37,31 +37,13 @@ public class NginxSyntaxTests(PublishedBundle bundle) : IClassFixture<PublishedB
 }
 
 /// <summary>
-/// The published nginx configurations run under real nginx in front of a running stack (AppHost testing builder).
-/// Only what Docker provides is substituted: the service names (loopback ports), the listen ports (free loopback
-/// ports), the certificate folder and the file the start script writes.
+/// The published nginx configurations run under real nginx in front of the running Testing stack the end-to-end tests
+/// share (they only read it). Only what Docker provides is substituted: the service names (loopback ports), the listen
+/// ports (free loopback ports), the certificate folder and the file the start script writes.
 /// </summary>
-public class NginxRoutingTests(NginxRoutingTests.Running running) : IClassFixture<NginxRoutingTests.Running>
+[Collection("stack")]
+public class NginxRoutingTests(RunningStack running, PublishedBundle bundle) : IClassFixture<PublishedBundle>
 {
-    public sealed class Running : IAsyncLifetime
-    {
-        public Stack Stack { get; private set; } = null!;
-        public string Bundle { get; private set; } = "";
-
-        public async Task InitializeAsync()
-        {
-            Bundle = await Publisher.PublishAsync();
-            Stack = await Stack.StartAsync("--Ichrisbirch:TestRunner=false");
-            await Stack.WaitHealthyAsync(["api", "app"], TimeSpan.FromMinutes(3));
-        }
-
-        public async Task DisposeAsync()
-        {
-            await Stack.DisposeAsync();
-            Directory.Delete(Bundle, recursive: true);
-        }
-    }
-
     private string[] Upstreams()
     {
         var api = running.Stack.App.GetEndpoint("api", "http");
@@ -73,7 +55,7 @@ public class NginxRoutingTests(NginxRoutingTests.Running running) : IClassFixtur
     public async Task Plain_http_sends_root_to_the_app_and_api_health_to_the_apis_health_with_the_prefix_stripped()
     {
         var port = NginxRun.FreePort();
-        var conf = NginxRun.Substitute(await File.ReadAllTextAsync(Path.Combine(running.Bundle, "nginx", "http.conf")), [.. Upstreams(), "listen 80;", $"listen 127.0.0.1:{port};"]);
+        var conf = NginxRun.Substitute(await File.ReadAllTextAsync(Path.Combine(bundle.Directory, "nginx", "http.conf")), [.. Upstreams(), "listen 80;", $"listen 127.0.0.1:{port};"]);
         await using var nginx = await NginxRun.StartAsync(conf, new Uri($"http://127.0.0.1:{port}/nginx-health"));
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
 
@@ -96,7 +78,7 @@ public class NginxRoutingTests(NginxRoutingTests.Running running) : IClassFixtur
         try
         {
             await File.WriteAllTextAsync(Path.Combine(certificates, "https-port.conf"), "set $https_port_suffix \"\";\n"); // what start.sh writes for 443
-            var conf = NginxRun.Substitute(await File.ReadAllTextAsync(Path.Combine(running.Bundle, "nginx", "https.conf")),
+            var conf = NginxRun.Substitute(await File.ReadAllTextAsync(Path.Combine(bundle.Directory, "nginx", "https.conf")),
                 [.. Upstreams(), "listen 80;", $"listen 127.0.0.1:{httpPort};", "listen 443 ssl;", $"listen 127.0.0.1:{httpsPort} ssl;", "/etc/nginx/tls/", certificates + "/",
                  "/run/nginx-entry/", certificates + "/"]);
             await using var nginx = await NginxRun.StartAsync(conf, new Uri($"http://127.0.0.1:{httpPort}/nginx-health"));
@@ -126,7 +108,7 @@ public class NginxRoutingTests(NginxRoutingTests.Running running) : IClassFixtur
     public async Task Sign_in_requests_beyond_the_burst_are_answered_429_while_other_pages_are_not_limited()
     {
         var port = NginxRun.FreePort();
-        var conf = NginxRun.Substitute(await File.ReadAllTextAsync(Path.Combine(running.Bundle, "nginx", "http.conf")), [.. Upstreams(), "listen 80;", $"listen 127.0.0.1:{port};"]);
+        var conf = NginxRun.Substitute(await File.ReadAllTextAsync(Path.Combine(bundle.Directory, "nginx", "http.conf")), [.. Upstreams(), "listen 80;", $"listen 127.0.0.1:{port};"]);
         await using var nginx = await NginxRun.StartAsync(conf, new Uri($"http://127.0.0.1:{port}/nginx-health"));
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
 

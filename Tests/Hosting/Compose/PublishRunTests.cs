@@ -10,7 +10,7 @@ public class PublishRunTests
         var dotnetOnly = Directory.CreateTempSubdirectory("dotnet-only-path-").FullName;
         var dotnet = new FileInfo(Publisher.RequireTool("dotnet", "install the .NET SDK"));
         File.CreateSymbolicLink(Path.Combine(dotnetOnly, "dotnet"), (dotnet.ResolveLinkTarget(returnFinalTarget: true) ?? dotnet).FullName);
-        var first = await Publisher.PublishAsync();
+        var first = await Publisher.ProductionCopyAsync(); // the run's shared publish: another run than the two below
         var development = await Publisher.PublishAsync(environment: "Development", path: dotnetOnly);
         // Publish-time models read only the checked-in appsettings*.json: machine settings change nothing.
         var testing = await Publisher.PublishAsync(environment: "Testing", variables: new Dictionary<string, string>
@@ -89,10 +89,10 @@ public class PublishRunTests
     {
         const string command = "dotnet run --project AppHost --no-launch-profile -- --operation publish --step publish --output-path ../Tests/Hosting/Compose/golden";
         var golden = Path.Combine(Publisher.RepoRoot, "Tests", "Hosting", "Compose", "golden");
-        var fresh = await Publisher.PublishAsync();
+        var fresh = await Publisher.ProductionCopyAsync();
         try
         {
-            foreach (var file in new[] { "docker-compose.yml", "docker-compose.dev.yml", "docker-compose.test.yml", ".env.example", Path.Combine("nginx", "http.conf"), Path.Combine("nginx", "https.conf") })
+            foreach (var file in new[] { "docker-compose.yml", "docker-compose.dev.yml", "docker-compose.test.yml", ".env.example", Path.Combine("nginx", "http.conf"), Path.Combine("nginx", "https.conf"), Path.Combine("files", "app-role.sql") })
             {
                 var checkedIn = Path.Combine(golden, file);
                 Assert.True(File.Exists(checkedIn), $"Tests/Hosting/Compose/golden/{file} is missing; regenerate the golden files: {command}");

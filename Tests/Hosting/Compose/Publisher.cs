@@ -10,6 +10,7 @@ public static class Publisher
     public static readonly IReadOnlyDictionary<string, string> Secrets = new Dictionary<string, string>
     {
         ["postgres-password"] = "pg-Secret-7f3a91",
+        ["postgres-app-password"] = "pg-app-Secret-3e5b28",
         ["redis-password"] = "redis-Secret-2b8c44",
         ["api-secret-key"] = "api-Secret-9d1e07",
         ["flask-secret-key"] = "flask-Secret-5c6f32",
@@ -62,6 +63,35 @@ public static class Publisher
         return output;
     }
 
+    /// <summary>
+    /// A private copy of the one production publish (no environment, the known secrets) this test run shares: tests
+    /// that only read a default bundle need not publish it again. The shared original is deleted when the run ends.
+    /// </summary>
+    public static async Task<string> ProductionCopyAsync()
+    {
+        var original = await s_production.Value;
+        var copy = Directory.CreateTempSubdirectory("compose-publish-").FullName;
+        foreach (var directory in Directory.EnumerateDirectories(original, "*", SearchOption.AllDirectories))
+        {
+            Directory.CreateDirectory(Path.Combine(copy, Path.GetRelativePath(original, directory)));
+        }
+        foreach (var file in Directory.EnumerateFiles(original, "*", SearchOption.AllDirectories))
+        {
+            File.Copy(file, Path.Combine(copy, Path.GetRelativePath(original, file)));
+        }
+        return copy;
+    }
+
+    private static readonly Lazy<Task<string>> s_production = new(() =>
+    {
+        var publish = PublishAsync();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            if (publish.IsCompletedSuccessfully && Directory.Exists(publish.Result)) Directory.Delete(publish.Result, recursive: true);
+        };
+        return publish;
+    });
+
     /// <summary>A YAML file as nested dictionaries, lists and strings.</summary>
     public static Dictionary<object, object> ReadYaml(string path)
         => new DeserializerBuilder().Build().Deserialize<Dictionary<object, object>>(File.ReadAllText(path));
@@ -99,7 +129,7 @@ public static class Publisher
 
 }
 
-/// <summary>One production publish shared by the tests of a class.</summary>
+/// <summary>The production bundle for the tests of a class (a private copy of the run's one publish).</summary>
 public sealed class PublishedBundle : IAsyncLifetime
 {
     public string Directory { get; private set; } = "";
@@ -110,7 +140,7 @@ public sealed class PublishedBundle : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var clock = Stopwatch.StartNew();
-        Directory = await Publisher.PublishAsync();
+        Directory = await Publisher.ProductionCopyAsync();
         Elapsed = clock.Elapsed;
         Production = Publisher.ReadYaml(Path.Combine(Directory, "docker-compose.yml"));
     }

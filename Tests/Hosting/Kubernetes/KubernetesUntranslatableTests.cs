@@ -31,7 +31,7 @@ public class KubernetesUntranslatableTests
     {
         { "executable", "tool is a ExecutableResource, which cannot be published: publish it as a container (PublishAsDockerFile / WithDockerfile), or mark it run-only with ExcludeFromManifest()." },
         { "bind", "web: bind mount /srv/data -> /data is a path of the publishing machine; use a named volume." },
-        { "completion", "waiter waits for postgres to complete, which Kubernetes cannot express; wait for it to be healthy instead." },
+        { "completion", "waiter waits for postgres to complete, but it serves until stopped; wait for it to be healthy instead, or mark it WithRunToCompletion." },
         { "argument", "argy: a parameter inside an argument or a longer value has no Kubernetes equivalent; pass it as an environment variable of its own." },
     };
 

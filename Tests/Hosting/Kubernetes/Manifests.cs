@@ -123,7 +123,7 @@ public static class Manifests
         => workload.Items("spec", "template", "spec", "initContainers").Concat(workload.Items("spec", "template", "spec", "containers"));
 }
 
-/// <summary>One publish through the AppHost (the command users run), each overlay rendered with the fixture secrets.</summary>
+/// <summary>The production publish through the AppHost (the command users run, shared by the run), each overlay rendered with the fixture secrets.</summary>
 public sealed class RenderedManifests : IAsyncLifetime
 {
     public string Output { get; private set; } = "";
@@ -134,7 +134,7 @@ public sealed class RenderedManifests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Manifests.Kubectl();
-        Output = await Publisher.PublishAsync();
+        Output = await Publisher.ProductionCopyAsync();
         Manifests.FillSecrets(K8s);
         foreach (var overlay in Manifests.Overlays)
         {

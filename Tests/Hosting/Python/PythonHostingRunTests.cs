@@ -1,86 +1,13 @@
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
+using static Ichrisbirch.Tests.Hosting.Python.PythonRun;
 
 namespace Ichrisbirch.Tests.Hosting.Python;
 
-/// <summary>PIP_INDEX_URL is process-wide: these tests run alone.</summary>
-[CollectionDefinition(nameof(PythonHostingRunTests), DisableParallelization = true)]
-public sealed class PythonHostingRunCollection;
-
 /// <summary>Real runs on this machine: venv creation, installs from a loopback index, the install stamp, debugpy, the errors.</summary>
-[Collection(nameof(PythonHostingRunTests))]
 public class PythonHostingRunTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
-
-    private static async Task<DistributedApplication> StartAsync(Action<IDistributedApplicationBuilder> model)
-    {
-        // A bare model; the AppHost assembly's metadata only tells the builder where DCP is.
-        var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions
-        {
-            Args = ["--environment", "Development"],
-            AssemblyName = typeof(Ichrisbirch.AppHost.IchrisbirchSettings).Assembly.GetName().Name,
-            DisableDashboard = true,
-        });
-        builder.ConfigurePythonHosting(o =>
-        {
-            o.BaseInterpreter = LoopbackIndex.Python;
-            o.SystemSitePackages = true; // uvicorn and debugpy from Debian's python3-* packages
-        });
-        model(builder);
-        var app = builder.Build();
-        using var cts = new CancellationTokenSource(Patience);
-        await app.StartAsync(cts.Token);
-        return app;
-    }
-
-    private static async Task<string> GetUntilOkAsync(DistributedApplication app, string resource)
-    {
-        using var http = app.CreateHttpClient(resource, "http");
-        for (var deadline = DateTime.UtcNow + Patience; ; await Task.Delay(200))
-        {
-            try
-            {
-                return await http.GetStringAsync("/");
-            }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
-            {
-            }
-        }
-    }
-
-    private static ResourceEvent? State(DistributedApplication app, string name)
-        => app.Services.GetRequiredService<ResourceNotificationService>().TryGetCurrentState(name, out var e) ? e : null;
-
-    private static async Task<IReadOnlyList<string>> LogsAsync(DistributedApplication app, string name)
-    {
-        if (State(app, name) is not { } e) return [];
-        var lines = new List<string>();
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
-        try
-        {
-            await foreach (var batch in app.Services.GetRequiredService<ResourceLoggerService>().WatchAsync(e.ResourceId).WithCancellation(cts.Token))
-            {
-                lines.AddRange(batch.Select(l => l.Content));
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        return lines;
-    }
-
-    private static async Task<string> FailureLineAsync(DistributedApplication app, string resource, string mustContain)
-    {
-        using var cts = new CancellationTokenSource(Patience);
-        await app.Services.GetRequiredService<ResourceNotificationService>()
-            .WaitForResourceAsync(resource, e => e.Snapshot.State?.Text == KnownResourceStates.FailedToStart, cts.Token);
-        var logs = await LogsAsync(app, resource);
-        Assert.DoesNotContain(logs, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"(^|\n)\s+at \S+\(")); // no stack trace
-        return Assert.Single(logs, l => l.Contains(mustContain, StringComparison.Ordinal));
-    }
-
     [Theory]
     [InlineData("requirements.txt")]
     [InlineData("pyproject.toml")]
@@ -129,34 +56,6 @@ public class PythonHostingRunTests(ITestOutputHelper output)
             await app.StopAsync();
         }
         output.WriteLine($"{file}: cold start (venv + install) to first 200: {cold.Elapsed.TotalSeconds:F1} s; warm start: {warm.Elapsed.TotalSeconds:F1} s");
-    }
-
-    [Fact]
-    public async Task An_unreachable_index_stops_the_installer_at_once_with_one_line_naming_the_missing_packages_and_the_fix()
-    {
-        using var root = new ScratchDirectory();
-        var service = Directory.CreateDirectory(Path.Combine(root.Path, "service")).FullName;
-        Models.Touch(Path.Combine(service, "requirements.txt"), "tinypkg==1.0\nuvicorn\n");
-        var closed = $"http://127.0.0.1:{LoopbackIndex.FreePort()}/simple";
-        Environment.SetEnvironmentVariable("PIP_INDEX_URL", closed);
-        try
-        {
-            var clock = Stopwatch.StartNew();
-            await using var app = await StartAsync(b => b.AddUvicornApp("web", service, "tinypkg.app:app"));
-            var line = await FailureLineAsync(app, "web-installer", $"web-installer: no package index reachable at {closed}");
-            clock.Stop();
-            Assert.Contains("tinypkg==1.0 not installed", line); // uvicorn is there (system site packages): not named
-            Assert.DoesNotContain("uvicorn", line.Split(" not installed")[0].Split(')').Last());
-            Assert.Contains("apt-get install python3-tinypkg", line);
-            Assert.Contains("PIP_INDEX_URL", line);
-            Assert.NotEqual("Running", State(app, "web")?.Snapshot.State?.Text);
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"took {clock.Elapsed}");
-            output.WriteLine($"no-index failure after {clock.Elapsed.TotalSeconds:F1} s (venv creation included): {line}");
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("PIP_INDEX_URL", null);
-        }
     }
 
     [Fact]

@@ -6,15 +6,17 @@ namespace Ichrisbirch.Tests.Hosting.Supervision;
 /// <summary>The supervisor on real processes (bare AppHosts of /bin/sh): backoff, failures it does not retry, run-once resources.</summary>
 public class SupervisorRunTests
 {
+    /// <summary>How long a resource that must stay down is watched: five times the first restart delay these tests set (0.2 s).</summary>
+    private static readonly TimeSpan NoRestartWindow = TimeSpan.FromSeconds(1);
+
     [Fact]
     public async Task A_process_dying_at_every_start_is_restarted_with_growing_delays_not_in_a_tight_loop()
     {
+        var clock = Stopwatch.StartNew(); // before the first start, so that every delay falls inside what it measures
         await using var app = await StartAsync(b => b.AddExecutable("crasher", "/bin/sh", Path.GetTempPath(), "-c", "exit 1").WithRestartPolicy(RestartPolicy.Always));
-        var clock = Stopwatch.StartNew();
-        await Task.Delay(TimeSpan.FromSeconds(6));
-        var restarts = int.Parse(Property(app, "crasher", "supervisor.restarts") is { Length: > 0 } n ? n : "0", System.Globalization.CultureInfo.InvariantCulture);
-        // Delays 0.2, 0.4, 0.8, 1, 1, … s: a handful of restarts in 6 s, never hundreds.
-        Assert.InRange(restarts, 3, 9);
+        await WaitForAsync(app, "crasher", e => Property(e, "supervisor.restarts") is "4");
+        // Delays 0.2, 0.4, 0.8, 1 s before restarts 1 to 4: at least 2.4 s, where a tight loop would take milliseconds.
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(2.4), $"4 restarts after {clock.Elapsed.TotalSeconds:0.00} s");
         Assert.Equal("1", Property(app, "crasher", "supervisor.last-exit-code"));
     }
 
@@ -23,7 +25,7 @@ public class SupervisorRunTests
     {
         await using var app = await StartAsync(b => b.AddExecutable("misconfigured", "/bin/sh", Path.GetTempPath(), "-c", "echo 'FOO must be set' >&2; exit 2").WithRestartPolicy(RestartPolicy.Always));
         await WaitForAsync(app, "misconfigured", e => Property(e, "supervisor.status").Contains("exit code 2", StringComparison.Ordinal));
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        await Task.Delay(NoRestartWindow);
         Assert.True(app.Services.GetRequiredService<ResourceNotificationService>().TryGetCurrentState("misconfigured", out var e));
         Assert.Equal(2, e.Snapshot.ExitCode);
         Assert.Contains(e.Snapshot.State?.Text, KnownResourceStates.TerminalStates);
@@ -38,7 +40,7 @@ public class SupervisorRunTests
     {
         await using var app = await StartAsync(b => b.AddExecutable("once", "/bin/sh", Path.GetTempPath(), "-c", script).WithRestartPolicy(policy));
         await WaitForAsync(app, "once", e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text));
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        await Task.Delay(NoRestartWindow);
         Assert.True(app.Services.GetRequiredService<ResourceNotificationService>().TryGetCurrentState("once", out var e));
         Assert.Contains(e.Snapshot.State?.Text, KnownResourceStates.TerminalStates);
         Assert.NotEqual("1", Property(e, "supervisor.restarts"));
