@@ -66,6 +66,6 @@ internal static class ComposePublisher
         return baseTranslation.File.Services.Count;
     }
 
-    private static async Task<Translation> TranslateAsync(ComposeBundleResource environment, PublishedModels models, string environmentName, CancellationToken cancellationToken)
-        => ComposeTranslator.Translate(await models.GetAsync(environmentName, cancellationToken).ConfigureAwait(false), environment.Name);
+    private static async Task<Translation> TranslateAsync(ComposeBundleResource bundle, PublishedModels models, string environmentName, CancellationToken cancellationToken)
+        => ComposeTranslator.Translate(await models.GetAsync(environmentName, cancellationToken).ConfigureAwait(false), bundle.Name);
 }

@@ -22,6 +22,7 @@ internal sealed record Translation(ComposeFile File, SortedDictionary<string, Pa
 /// </summary>
 internal static class ComposeTranslator
 {
+    /// <summary>Translates <paramref name="published"/> (one environment's model) for the compose bundle named <paramref name="bundleName"/>.</summary>
     public static Translation Translate(PublishedModel published, string bundleName)
     {
         var bundle = published.Model.Resources.OfType<ComposeBundleResource>().SingleOrDefault(r => r.Name == bundleName)

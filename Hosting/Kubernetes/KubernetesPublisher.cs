@@ -49,7 +49,7 @@ internal static class KubernetesPublisher
         return baseline.Objects.Count;
     }
 
-    private static async Task<KubernetesTranslation> TranslateAsync(KustomizeBundleResource environment, PublishedModels models, string environmentName, bool isBase,
+    private static async Task<KubernetesTranslation> TranslateAsync(KustomizeBundleResource bundle, PublishedModels models, string environmentName, bool isBase,
         CancellationToken cancellationToken)
-        => KubernetesTranslator.Translate(await models.GetAsync(environmentName, cancellationToken).ConfigureAwait(false), environment, isBase);
+        => KubernetesTranslator.Translate(await models.GetAsync(environmentName, cancellationToken).ConfigureAwait(false), bundle, isBase);
 }
