@@ -17,8 +17,27 @@ public static class LocalServerEndpoint
     public static IResourceBuilder<T> WithLocalServerEndpoint<T>(this IResourceBuilder<T> builder, int? port) where T : IResourceWithEndpoints
         => builder.WithEndpoint(port: port, targetPort: FreeLoopbackPort(), name: "tcp", scheme: "tcp");
 
+    // Below Linux's ephemeral range (32768-60999 by default): while the server is down between a stop and a start,
+    // the kernel could otherwise hand its port to some other process's outgoing connection, and the restart would
+    // fail to bind (seen once in a full parallel test run).
+    private const int FirstPort = 20000, EndPort = 32768;
+
     private static int FreeLoopbackPort()
     {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var port = Random.Shared.Next(FirstPort, EndPort);
+            try
+            {
+                using var probe = new TcpListener(IPAddress.Loopback, port);
+                probe.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // taken: try another
+            }
+        }
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;

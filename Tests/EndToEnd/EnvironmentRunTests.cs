@@ -47,7 +47,8 @@ public class EnvironmentRunTests
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(data.Path, (UnixFileMode)0b111_101_101); // the postgres user must reach its data directory
         return Stack.StartAsync(
             "--environment", "Production", $"--Ichrisbirch:Local:DataDirectory={data.Path}",
-            "--Parameters:postgres-password=prod-pg-secret", "--Parameters:redis-password=prod-redis-secret",
+            "--Parameters:postgres-password=prod-pg-secret", "--Parameters:postgres-app-password=prod-pg-app-secret",
+            "--Parameters:redis-password=prod-redis-secret",
             "--Parameters:api-secret-key=prod-api-key", "--Parameters:flask-secret-key=prod-flask-key",
             "--Parameters:app-admin-password=prod-admin-password");
     }
