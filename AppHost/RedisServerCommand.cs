@@ -22,7 +22,11 @@ internal static class RedisServerCommand
     {
         var command = new CommandLineArgsCallbackAnnotation(context =>
         {
-            List<object> args = ["redis-server", "--requirepass", password.Resource];
+            // Run mode: Aspire hands the arguments to the container as one "/bin/sh -c" string, so the shell execs the
+            // image's entrypoint (which drops to the redis user) and expands the password from the environment.
+            List<object> args = context.ExecutionContext.IsRunMode
+                ? ["exec", "docker-entrypoint.sh", "redis-server", "--requirepass", "\"$REDIS_PASSWORD\""]
+                : ["redis-server", "--requirepass", password.Resource];
             if (persistent) args.AddRange(["--save", "60", "1"]);
             if (builder.Resource.Annotations.OfType<ResourceLimitsAnnotation>().LastOrDefault() is { } limits)
             {
@@ -32,19 +36,19 @@ internal static class RedisServerCommand
             foreach (var arg in args) context.Args.Add(arg);
             return Task.CompletedTask;
         });
-        KeepOnlyOurCommand(builder.Resource, command);
+        KeepOnlyOurCommand(builder.Resource, command, builder.ApplicationBuilder.ExecutionContext.IsRunMode);
         // Again just before the container is created, in case AddRedis added its own when the application started.
         builder.OnBeforeResourceStarted((redis, _, _) =>
         {
-            KeepOnlyOurCommand(redis, command);
+            KeepOnlyOurCommand(redis, command, runMode: true);
             return Task.CompletedTask;
         });
         return builder.WithEnvironment("REDISCLI_AUTH", password);
     }
 
-    private static void KeepOnlyOurCommand(RedisResource redis, CommandLineArgsCallbackAnnotation command)
+    private static void KeepOnlyOurCommand(RedisResource redis, CommandLineArgsCallbackAnnotation command, bool runMode)
     {
-        redis.Entrypoint = null;
+        redis.Entrypoint = runMode ? "/bin/sh" : null;
         // AddRedis' own command, and its TLS callbacks, which in run mode rewrite the arguments into one "-c" string
         // for its /bin/sh entrypoint (this Redis speaks plain TCP on the container network, as compose runs it).
 #pragma warning disable ASPIRECERTIFICATES001 // the types are only matched to be removed
