@@ -129,10 +129,14 @@ public static class ServiceDefaultsExtensions
         return builder.WithServingHealthCheck(path, endpointName: "http");
     }
 
-    /// <summary>SIGTERM first; the grace period is what the compose publisher writes as stop_grace_period.</summary>
+    /// <summary>
+    /// SIGTERM first, then <paramref name="gracePeriod"/> (default 35 s: above gunicorn's graceful_timeout of 30 s in
+    /// services/gunicorn.conf.py) to finish requests, after a 5 s pause where routing lags the stop (Kubernetes
+    /// preStop). Compose's stop_grace_period and the pods' grace period both come from it.
+    /// </summary>
     public static IResourceBuilder<T> WithGracefulStop<T>(this IResourceBuilder<T> builder, TimeSpan? gracePeriod = null)
         where T : IResource
-        => builder.WithAnnotation(new GracefulStopAnnotation(gracePeriod ?? TimeSpan.FromSeconds(10)), ResourceAnnotationMutationBehavior.Replace);
+        => builder.WithAnnotation(new GracefulStopAnnotation(gracePeriod ?? TimeSpan.FromSeconds(35), TimeSpan.FromSeconds(5)), ResourceAnnotationMutationBehavior.Replace);
 
     /// <summary>
     /// Declares the environment variables a service gets when it references this resource

@@ -47,6 +47,7 @@ internal static class KubernetesTranslator
             container.LivenessProbe = KubernetesContainers.Liveness(resource);
             container.Resources = KubernetesContainers.Resources(resource);
             container.SecurityContext = KubernetesContainers.Security(uid);
+            container.Lifecycle = KubernetesContainers.PreStopPause(resource);
 
             var (mounts, volumes, claims) = Volumes(resource);
             container.VolumeMounts = mounts.Count > 0 ? mounts : null;
@@ -57,7 +58,7 @@ internal static class KubernetesTranslator
                 InitContainers = waits.Count > 0 ? waits : null,
                 Volumes = volumes.Count > 0 ? volumes : null,
                 SecurityContext = KubernetesContainers.PodSecurity(uid),
-                TerminationGracePeriodSeconds = resource.Annotations.OfType<GracefulStopAnnotation>().LastOrDefault() is { } stop ? (long)stop.GracePeriod.TotalSeconds : null,
+                TerminationGracePeriodSeconds = KubernetesContainers.GracePeriodSeconds(resource),
             };
             var scaling = isBase && environment.Autoscaled.TryGetValue(resource.Name, out var s) ? s : null;
             var takesTraffic = environment.Routes.Any(r => r.Service == resource.Name) || published.ClientsOf(resource.Name).Any();
