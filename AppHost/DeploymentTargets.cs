@@ -13,13 +13,15 @@ internal static class DeploymentTargets
         => builder.AddComposeBundle("compose", topology)
             .WithOverride("Development", "docker-compose.dev.yml")
             .WithOverride("Testing", "docker-compose.test.yml")
-            .WithHttpProbeCommand("python", "-m", "ichrisbirch.healthcheck")
+            .WithProjectName("ichrisbirch") // -p ichrisbirch-production, -development, -testing
+            .WithHttpProbeCommand("python3", "-m", "ichrisbirch.healthcheck")
             .WithIngressOptions(nginx =>
             {
                 nginx.Restart = RestartPolicy.Always;
-                nginx.Limits = new(Cpus: 0.5, MemoryMiB: 128);
+                nginx.Limits = new(Cpus: 1.0, MemoryMiB: 128); // one worker per CPU given (NginxConfig): TLS and proxying on one core
                 nginx.Timing = new(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5), Retries: 3);
                 nginx.StopGracePeriod = TimeSpan.FromSeconds(10);
+                nginx.RateLimits.Add(new("/login", PerMinute: 10, Burst: 10)); // password guessing: 429 beyond the burst
             })
             .ConfigureComposeFile(file =>
             {

@@ -30,7 +30,8 @@ internal static class Infrastructure
             .WithImageTag(settings.PostgresVersion)
             .WithEnvironment("POSTGRES_DB", settings.Database) // the image creates it; its healthcheck and compose need it
             .WithEndpoint("tcp", e => e.IsExternal = settings.HostPorts)
-            .WithHealthCheckShellCommand("pg_isready -U postgres -d ${POSTGRES_DB}")
+            // Over TCP: the image's temporary init server listens on the socket only, so it is never reported ready.
+            .WithHealthCheckShellCommand("pg_isready -h 127.0.0.1 -U postgres -d ${POSTGRES_DB}")
             .WithHealthCheckTiming(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10), retries: 5);
         // Before 18 the data goes one folder below the mount: a fresh volume's root belongs to root, and a non-root
         // postgres (uid 999 under Kubernetes' runAsUser) may not take it over (the image's documented PGDATA advice).
@@ -57,8 +58,9 @@ internal static class Infrastructure
 
         var container = builder.AddRedis(name, settings.RedisPort, password)
             .WithImageTag(settings.RedisVersion)
+            .WithRedisServerCommand(password, settings.PersistentData)
             .WithEndpoint("tcp", e => e.IsExternal = settings.HostPorts)
-            .WithHealthCheckShellCommand("redis-cli -a \"$REDIS_PASSWORD\" --no-auth-warning ping | grep PONG")
+            .WithHealthCheckShellCommand("redis-cli ping | grep PONG") // authenticated by REDISCLI_AUTH
             .WithHealthCheckTiming(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5), retries: 5);
         if (builder.ExecutionContext.IsPublishMode && settings.PersistentData) container.WithDataVolume($"{name}_data");
         else if (builder.ExecutionContext.IsPublishMode) container.WithVolume("/data");

@@ -28,6 +28,9 @@ import math
 import os
 
 preload_app = True
+# One line per request on stdout (so in each replica's container log), as uvicorn and flask run print without
+# gunicorn; under gunicorn the uvicorn worker writes its access lines to gunicorn's access log, off by default.
+accesslog = "-"
 os.environ.setdefault("UV_TCP_SINGLE_ACCEPT", "1")  # read by libuv in each worker (inherits the environment)
 
 

@@ -31,6 +31,16 @@ public static class ComposeBundleExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Names each environment's compose project <c>{prefix}-{environment}</c> in the commands the files and their
+    /// headers show (docker-compose 1.29 rejects a top-level <c>name:</c>, so the project is given with <c>-p</c>).
+    /// </summary>
+    public static IResourceBuilder<ComposeBundleResource> WithProjectName(this IResourceBuilder<ComposeBundleResource> builder, string prefix)
+    {
+        builder.Resource.ProjectName = prefix;
+        return builder;
+    }
+
     /// <summary>The command (in each service's own image) that probes an HTTP health endpoint; the URL is appended.</summary>
     public static IResourceBuilder<ComposeBundleResource> WithHttpProbeCommand(
         this IResourceBuilder<ComposeBundleResource> builder, params string[] command)

@@ -29,6 +29,18 @@ public sealed class ComposeBundleResource(string name, Action<IDistributedApplic
     /// <summary>Path prefixes that nginx, the single public entry, routes to a service endpoint.</summary>
     public IList<IngressRoute> Routes { get; } = [];
 
+    /// <summary>
+    /// Prefix of each environment's compose project (<c>-p PREFIX-environment</c> in the commands the files show), so
+    /// that one environment's <c>down -v</c> never touches another's containers or volumes.
+    /// </summary>
+    public string ProjectName { get; set; } = name;
+
+    /// <summary>
+    /// Host address of the ports published for endpoints the model marks external (development and test access):
+    /// loopback by default, as the AppHost binds them in run mode; the ingress is the only public entry.
+    /// </summary>
+    public string ExternalPortAddress { get; set; } = "127.0.0.1";
+
     /// <summary>The ingress service: image, host port, restart, limits and health timing.</summary>
     public IngressOptions Ingress { get; } = new();
 
@@ -60,7 +72,15 @@ public sealed class IngressOptions
     public HealthCheckTimingAnnotation? Timing { get; set; }
     /// <summary>Time between SIGTERM and SIGKILL.</summary>
     public TimeSpan? StopGracePeriod { get; set; }
+    /// <summary>Paths whose requests nginx limits per client address (answering 429 beyond the burst).</summary>
+    public IList<IngressRateLimit> RateLimits { get; } = [];
 }
+
+/// <summary>A request rate limit on one exact path, per client address.</summary>
+/// <param name="Path">The exact path, e.g. <c>/login</c>.</param>
+/// <param name="PerMinute">Sustained requests per minute.</param>
+/// <param name="Burst">Requests beyond the rate answered at once before 429s start.</param>
+public sealed record IngressRateLimit(string Path, int PerMinute, int Burst);
 
 /// <summary>A per-service change applied last to the translated service (see PublishAsComposeService).</summary>
 internal sealed record ComposeServiceCustomizationAnnotation(Action<IResource, Service> Configure) : IResourceAnnotation;

@@ -16,14 +16,7 @@ internal static class ComposeIngress
     public static readonly string HttpConfigPath = Path.Combine("nginx", "http.conf");
     public static readonly string HttpsConfigPath = Path.Combine("nginx", "https.conf");
     public static readonly string NoCertificatePath = Path.Combine("nginx", "tls-not-set");
-
-    private const string Start =
-        "case \"$$NGINX_PROTOCOL\" in " +
-        "http) exec nginx -c /etc/nginx/http.conf -g 'daemon off;';; " +
-        "https) if [ ! -s " + NginxConfig.CertificatePath + " ] || [ ! -s " + NginxConfig.CertificateKeyPath + " ]; then " +
-        "echo 'nginx: set TLS_CERTIFICATE and TLS_CERTIFICATE_KEY in .env to the certificate and key files, or NGINX_PROTOCOL=http for plain http' >&2; exit 1; fi; " +
-        "exec nginx -c /etc/nginx/https.conf -g 'daemon off;';; " +
-        "*) echo \"nginx: NGINX_PROTOCOL in .env must be https or http, not '$$NGINX_PROTOCOL'\" >&2; exit 1;; esac";
+    public static readonly string StartScriptPath = Path.Combine("nginx", "start.sh");
 
     /// <summary>Adds the nginx service (when there are routes) and returns the routes with their upstream ports.</summary>
     public static IReadOnlyList<NginxRoute> Add(ComposeFile file, ComposeBundleResource environment, PublishedModel published)
@@ -37,12 +30,16 @@ internal static class ComposeIngress
         file.Services[ServiceName] = new Service
         {
             Image = options.Image,
-            Entrypoint = ["/bin/sh", "-c"],
-            Command = [Start],
-            Environment = new(StringComparer.Ordinal) { ["NGINX_PROTOCOL"] = "${NGINX_PROTOCOL:-https}" },
-            Ports = [new Port { Target = 80, Published = "${HTTP_PORT:-80}" }, new Port { Target = 443, Published = "${HTTPS_PORT:-443}" }],
+            Entrypoint = ["/bin/sh", "/etc/nginx/start.sh"],
+            Environment = new(StringComparer.Ordinal) { ["NGINX_PROTOCOL"] = "${NGINX_PROTOCOL:-https}", ["HTTPS_PORT"] = "${HTTPS_PORT:-443}" },
+            Ports =
+            [
+                new Port { Target = 80, Published = "${HTTP_PORT:-80}", HostIp = "${NGINX_HOST_IP:-0.0.0.0}" },
+                new Port { Target = 443, Published = "${HTTPS_PORT:-443}", HostIp = "${NGINX_HOST_IP:-0.0.0.0}" },
+            ],
             Volumes =
             [
+                ReadOnlyBind("./nginx/start.sh", "/etc/nginx/start.sh"),
                 ReadOnlyBind("./nginx/http.conf", "/etc/nginx/http.conf"),
                 ReadOnlyBind("./nginx/https.conf", "/etc/nginx/https.conf"),
                 ReadOnlyBind("${TLS_CERTIFICATE:-./nginx/tls-not-set}", NginxConfig.CertificatePath),
@@ -64,9 +61,11 @@ internal static class ComposeIngress
     /// <summary>The .env.example lines of the entry.</summary>
     public const string EnvExample = """
 
-        # nginx, the public entry: host ports (optional, defaults 80 and 443).
+        # nginx, the public entry: host ports (optional, defaults 80 and 443; http redirects to the https port given here),
+        # and the one host address it listens on (optional, default every address).
         HTTP_PORT=80
         HTTPS_PORT=443
+        NGINX_HOST_IP=0.0.0.0
 
         # nginx serves https with this certificate and key (paths on the Docker host; http redirects to https, HSTS on).
         # Plain http only by choice: NGINX_PROTOCOL=http (and the two paths left empty).

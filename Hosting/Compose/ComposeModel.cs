@@ -29,7 +29,35 @@ public sealed class ComposeFile
         .WithIndentedSequences()
         .DisableAliases()
         .WithNewLine("\n")
+        .WithTypeConverter(new PortConverter())
         .Build();
+
+    /// <summary>Writes a <see cref="Port"/> bound to an address in the short syntax, any other in the long one.</summary>
+    private sealed class PortConverter : IYamlTypeConverter
+    {
+        public bool Accepts(Type type) => type == typeof(Port);
+
+        public object? ReadYaml(YamlDotNet.Core.IParser parser, Type type, ObjectDeserializer rootDeserializer) => throw new NotSupportedException();
+
+        public void WriteYaml(YamlDotNet.Core.IEmitter emitter, object? value, Type type, ObjectSerializer serializer)
+        {
+            var port = (Port)value!;
+            if (port.HostIp is null)
+            {
+                serializer(new LongPort { Target = port.Target, Published = port.Published, Protocol = port.Protocol }, typeof(LongPort));
+                return;
+            }
+            var text = $"{port.HostIp}:{port.Published}:{port.Target}/{port.Protocol}";
+            emitter.Emit(new YamlDotNet.Core.Events.Scalar(null, null, text, YamlDotNet.Core.ScalarStyle.DoubleQuoted, true, true));
+        }
+    }
+
+    private sealed class LongPort
+    {
+        public int Target { get; set; }
+        public string? Published { get; set; }
+        public string Protocol { get; set; } = "tcp";
+    }
 }
 
 /// <summary>A named volume (top-level <c>volumes:</c> entry).</summary>
@@ -83,13 +111,19 @@ public sealed class Build
     public string? Target { get; set; }
 }
 
-/// <summary>A published port (long syntax, so YAML 1.1 never reads <c>8000:8000</c> as a number).</summary>
+/// <summary>
+/// A published port: the long syntax (so YAML 1.1 never reads <c>8000:8000</c> as a number), or, bound to one host
+/// address, the quoted short syntax <c>"ADDRESS:PUBLISHED:TARGET/PROTOCOL"</c> (docker-compose 1.29's long syntax
+/// has no address key, and its <c>published</c> takes only a number).
+/// </summary>
 public sealed class Port
 {
     /// <summary>Container port.</summary>
     public int Target { get; set; }
     /// <summary>Host port, or a compose string such as <c>${HTTP_PORT:-80}</c>.</summary>
     public string? Published { get; set; }
+    /// <summary>Host address the port is bound to (null: every address), or a compose string such as <c>${NGINX_HOST_IP:-0.0.0.0}</c>.</summary>
+    public string? HostIp { get; set; }
     /// <summary>tcp or udp.</summary>
     public string Protocol { get; set; } = "tcp";
 }

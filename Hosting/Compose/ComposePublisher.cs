@@ -31,28 +31,29 @@ internal static class ComposePublisher
     public static async Task<int> WriteBundleAsync(ComposeBundleResource environment, PublishedModels models, string output, CancellationToken cancellationToken)
     {
         var baseTranslation = await TranslateAsync(environment, models, environment.BaseEnvironment, cancellationToken).ConfigureAwait(false);
-        var files = new List<(string Name, string Content)>
-        {
-            ("docker-compose.yml", ComposeTemplates.BaseHeader(environment) + baseTranslation.File.ToYaml()),
-        };
+        var files = new List<(string Name, string Content)> { ("docker-compose.yml", "") };
         var parameters = new SortedDictionary<string, ParameterResource>(baseTranslation.Parameters, StringComparer.Ordinal);
         var contexts = new SortedDictionary<string, string>(baseTranslation.BuildContexts, StringComparer.Ordinal);
-        foreach (var (environmentName, fileName) in environment.Overrides)
+        var overrides = new List<(ComposeOverride, ComposeFile)>();
+        foreach (var entry in environment.Overrides)
         {
-            var translation = await TranslateAsync(environment, models, environmentName, cancellationToken).ConfigureAwait(false);
-            var difference = OverrideDifference.Compute(baseTranslation.File, translation.File, environment.BaseEnvironment, environmentName);
-            files.Add((fileName, ComposeTemplates.OverrideHeader(environmentName, fileName) + difference.ToYaml()));
+            var translation = await TranslateAsync(environment, models, entry.EnvironmentName, cancellationToken).ConfigureAwait(false);
+            var difference = OverrideDifference.Compute(baseTranslation.File, translation.File, environment.BaseEnvironment, entry.EnvironmentName);
+            files.Add((entry.FileName, ComposeTemplates.OverrideHeader(environment, entry, translation.File) + difference.ToYaml()));
+            overrides.Add((entry, translation.File));
             foreach (var (name, parameter) in translation.Parameters) parameters.TryAdd(name, parameter);
             foreach (var (folder, path) in translation.BuildContexts) contexts.TryAdd(folder, path);
         }
+        files[0] = ("docker-compose.yml", ComposeTemplates.BaseHeader(environment, overrides) + baseTranslation.File.ToYaml());
 
         Directory.CreateDirectory(output);
         foreach (var (name, content) in files) BundleWriter.Write(output, name, content);
         BundleWriter.Write(output, ".env.example", BundleWriter.EnvExample(parameters.Values, baseTranslation.Routes.Count > 0));
         if (baseTranslation.Routes.Count > 0)
         {
-            BundleWriter.Write(output, ComposeIngress.HttpConfigPath, NginxConfig.Render(baseTranslation.Routes, https: false));
-            BundleWriter.Write(output, ComposeIngress.HttpsConfigPath, NginxConfig.Render(baseTranslation.Routes, https: true));
+            BundleWriter.Write(output, ComposeIngress.HttpConfigPath, NginxConfig.Render(baseTranslation.Routes, environment.Ingress, https: false));
+            BundleWriter.Write(output, ComposeIngress.HttpsConfigPath, NginxConfig.Render(baseTranslation.Routes, environment.Ingress, https: true));
+            BundleWriter.Write(output, ComposeIngress.StartScriptPath, NginxStartScript.Render(baseTranslation.Routes.Select(r => r.Service).Distinct()));
             BundleWriter.Write(output, ComposeIngress.NoCertificatePath, "");
         }
         foreach (var (folder, source) in contexts)

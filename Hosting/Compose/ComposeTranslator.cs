@@ -16,7 +16,7 @@ internal sealed record Translation(ComposeFile File, SortedDictionary<string, Pa
 /// <summary>
 /// The one translation of a model into compose, the same for every environment: containers and Dockerfile builds
 /// become services with exactly the environment the model gives them; endpoints their container ports (host ports
-/// only where marked external); waits depends_on; health probes, restart policy, limits, graceful stop and volumes
+/// only where marked external, on <see cref="ComposeBundleResource.ExternalPortAddress"/>); waits depends_on; health probes, restart policy, limits, graceful stop and volumes
 /// carry over. What has no compose equivalent stops the publish with one line.
 /// </summary>
 internal static class ComposeTranslator
@@ -55,6 +55,7 @@ internal static class ComposeTranslator
             {
                 Target = e.TargetPort,
                 Published = e.Annotation.Port?.ToString(CultureInfo.InvariantCulture),
+                HostIp = environment.ExternalPortAddress,
                 Protocol = e.Annotation.Protocol == System.Net.Sockets.ProtocolType.Udp ? "udp" : "tcp",
             }).ToList();
 

@@ -35,7 +35,7 @@ internal static class KubernetesTranslator
             var (image, uid) = Image(publishedResource, environment, images);
             var container = new V1Container { Name = resource.Name, Image = image };
             if (publishedResource.Entrypoint is { } entrypoint) container.Command = [entrypoint];
-            container.Args = publishedResource.Arguments?.Select(a => KubernetesValues.Literal(resource.Name, a)).ToList();
+            container.Args = publishedResource.Arguments?.Select(a => KubernetesValues.Argument(resource.Name, a, publishedResource.Environment)).ToList();
 
             var data = new SortedDictionary<string, string>(StringComparer.Ordinal);
             container.Env = publishedResource.Environment.Select(v => values.Variable(resource.Name, v.Key, v.Value, data)).ToList();

@@ -21,6 +21,20 @@ internal sealed class KubernetesValues
         => value.Render(literal => literal, _ => throw new PublishException(
             $"{resource}: a parameter inside an argument or a longer value has no Kubernetes equivalent; pass it as an environment variable of its own."));
 
+    /// <summary>
+    /// A command-line argument: a literal, or a whole parameter that is also one of the container's variables, written
+    /// <c>$(NAME)</c> so that the kubelet expands it from that (Secret-backed) variable.
+    /// </summary>
+    public static string Argument(string resource, PublishedValue value, IReadOnlyDictionary<string, PublishedValue> variables)
+    {
+        if (value.WholeParameter is { } parameter
+            && variables.Where(v => ReferenceEquals(v.Value.WholeParameter, parameter)).Select(v => v.Key).Order(StringComparer.Ordinal).FirstOrDefault() is { } name)
+        {
+            return $"$({name})";
+        }
+        return Literal(resource, value);
+    }
+
     /// <summary>The variable as a reference: to the Secret for a parameter, else to the resource's ConfigMap (whose data gets the literal).</summary>
     public V1EnvVar Variable(string resource, string name, PublishedValue value, IDictionary<string, string> configData)
     {

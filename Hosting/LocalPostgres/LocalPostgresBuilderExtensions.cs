@@ -130,9 +130,15 @@ public static class LocalPostgresBuilderExtensions
         return resource.InMemory ? common.Concat(durabilityOff) : common;
     }
 
+    /// <summary>
+    /// The AppHost's own connections (health check, database creation) go to the server's own port, not DCP's proxy: the
+    /// proxy accepts before the server listens and holds the connection; the server's port refuses at once, so a starting
+    /// server is seen healthy within one short re-check.
+    /// </summary>
     private static async Task<string> ClientConnectionStringAsync(LocalPostgresResource resource, string database, CancellationToken ct)
         => new NpgsqlConnectionStringBuilder(await resource.ConnectionStringExpression.GetValueAsync(ct).ConfigureAwait(false))
         {
+            Port = int.Parse((await resource.PrimaryEndpoint.Property(EndpointProperty.TargetPort).GetValueAsync(ct).ConfigureAwait(false))!, System.Globalization.CultureInfo.InvariantCulture),
             Database = database,
             Pooling = false, // a pooled idle connection would make PostgreSQL's smart shutdown wait
             Timeout = 3,

@@ -88,7 +88,9 @@ public static class LocalRedisBuilderExtensions
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(3));
-        var port = await resource.PrimaryEndpoint.Property(EndpointProperty.Port).GetValueAsync(timeout.Token).ConfigureAwait(false);
+        // The server's own port, not DCP's proxy: the proxy accepts before the server listens and holds the probe; the
+        // server's port refuses at once, so a starting server is seen ready within one short re-check.
+        var port = await resource.PrimaryEndpoint.Property(EndpointProperty.TargetPort).GetValueAsync(timeout.Token).ConfigureAwait(false);
         var password = resource.PasswordParameter is null ? null : await resource.PasswordParameter.GetValueAsync(timeout.Token).ConfigureAwait(false);
 
         using var client = new TcpClient();

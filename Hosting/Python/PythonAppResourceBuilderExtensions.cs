@@ -132,7 +132,7 @@ public static partial class PythonAppResourceBuilderExtensions
         {
             python.PublishAsDockerFile(container => container
                 .WithDockerfile(appPath, "Dockerfile", stage: PythonPublishing.Stage(builder))
-                .WithEntrypoint("python")
+                .WithEntrypoint("python3") // the name Debian (and every python image) gives it
                 .WithArgs(context => context.Args.AddRange(PythonPublishing.Arguments(resource))));
         }
 

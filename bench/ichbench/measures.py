@@ -379,7 +379,7 @@ def report_datapath(profile: Profile, result: dict) -> None:
             print(f"\nTarget api ≥ 4,000 req/s with p99 ≤ 20 ms (on :8000): **{'met' if met else 'not met'}** "
                   f"({rps[api_k]:.0f} req/s, p99 {fmt(p99[api_k], 'ms')}).")
         if app_k and rps[app_k]:
-            print(f"Target app page ≥ 800 req/s (on :8000): **{'met' if rps[app_k] >= 800 else 'not met'}** "
+            print(f"Target app page ≥ 800 req/s (on :5000): **{'met' if rps[app_k] >= 800 else 'not met'}** "
                   f"({rps[app_k]:.0f} req/s).")
     miss = result.get("miss", {})
     if miss:

@@ -47,3 +47,17 @@ def test_gunicorn_worker_startup_lines_appear_once_per_worker(service_env: dict[
     for pid in pids:
         assert log.count(f"Started server process [{pid}]") == 1, log
     assert log.count("Application startup complete") == 2, log
+
+
+def test_gunicorn_logs_each_request_once(service_env: dict[str, str], log_dir: Path) -> None:
+    port = free_port()
+    process = ServiceProcess(
+        ["-m", "gunicorn", "ichrisbirch.wsgi_api:api", "-k", "uvicorn.workers.UvicornWorker", "--workers", "1",
+         "--bind", f"127.0.0.1:{port}"], service_env, log_dir, "gunicorn-access-log")
+    try:
+        process.wait_http(f"http://127.0.0.1:{port}/health")
+        assert httpx.get(f"http://127.0.0.1:{port}/habits/", timeout=10).status_code == 200
+    finally:
+        process.stop()
+    log = process.log_path.read_text()
+    assert log.count('"GET /habits/ HTTP/1.1" 200') == 1, log

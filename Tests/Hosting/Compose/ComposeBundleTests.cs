@@ -8,7 +8,7 @@ public class ComposeBundleTests(PublishedBundle bundle) : IClassFixture<Publishe
     [Fact]
     public void Bundle_has_the_compose_files_env_example_nginx_conf_and_the_services_source()
     {
-        foreach (var file in new[] { "docker-compose.yml", "docker-compose.dev.yml", "docker-compose.test.yml", ".env.example", "nginx/http.conf", "nginx/https.conf", "nginx/tls-not-set", "services/Dockerfile" })
+        foreach (var file in new[] { "docker-compose.yml", "docker-compose.dev.yml", "docker-compose.test.yml", ".env.example", "nginx/http.conf", "nginx/https.conf", "nginx/start.sh", "nginx/tls-not-set", "services/Dockerfile" })
         {
             Assert.True(File.Exists(Path.Combine(bundle.Directory, file)), $"{file} missing");
         }
@@ -44,13 +44,29 @@ public class ComposeBundleTests(PublishedBundle bundle) : IClassFixture<Publishe
         }
         var nginx = bundle.Services.Map("nginx");
         Assert.StartsWith("nginx:1.27", (string)nginx["image"]);
-        Assert.Equal(["80", "443"], nginx.List("ports").Select(p => ((Dictionary<object, object>)p)["target"]));
+        // One host address from .env (docker-compose 1.29: only in the short syntax), the ports from .env too.
+        Assert.Equal(["${NGINX_HOST_IP:-0.0.0.0}:${HTTP_PORT:-80}:80/tcp", "${NGINX_HOST_IP:-0.0.0.0}:${HTTPS_PORT:-443}:443/tcp"], nginx.List("ports"));
 
         var conf = File.ReadAllText(Path.Combine(bundle.Directory, "nginx", "https.conf"));
-        Assert.Contains("resolver 127.0.0.11", conf); // per-request DNS: every replica of --scale api=3
         Assert.Contains("location /api/ {", conf);
-        Assert.Contains("set $upstream_api api:8000;", conf);
-        Assert.Contains("set $upstream_app app:5000;", conf);
+        Assert.Contains("upstream api {\n        server api:8000;\n        keepalive 32;", conf); // keep-alive, every replica resolved at (re)load
+        Assert.Contains("upstream app {\n        server app:5000;\n        keepalive 32;", conf);
+        Assert.DoesNotContain("resolver", conf);
+        Assert.DoesNotContain("proxy_pass http://$", conf); // a variable would open a connection per request
+        Assert.Contains("for name in app api; do", File.ReadAllText(Path.Combine(bundle.Directory, "nginx", "start.sh"))); // reload on new addresses
+    }
+
+    [Fact]
+    public void Nginx_runs_one_worker_per_cpu_of_its_limit_and_caches_tls_sessions()
+    {
+        var cpus = double.Parse((string)bundle.Services.Map("nginx", "deploy", "resources", "limits")["cpus"], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(cpus >= 1.0, $"nginx is limited to {cpus} CPU: TLS and proxying for the whole stack on less than one core");
+        foreach (var file in new[] { "http.conf", "https.conf" })
+        {
+            var conf = File.ReadAllText(Path.Combine(bundle.Directory, "nginx", file));
+            Assert.Contains($"worker_processes {(int)Math.Ceiling(cpus)};", conf); // not auto: one per host core
+        }
+        Assert.Contains("ssl_session_cache shared:", File.ReadAllText(Path.Combine(bundle.Directory, "nginx", "https.conf")));
     }
 
     [Fact]
@@ -73,7 +89,7 @@ public class ComposeBundleTests(PublishedBundle bundle) : IClassFixture<Publishe
         foreach (var name in PythonServices) Assert.Equal("35s", bundle.Services.Map(name)["stop_grace_period"]);
 
         var api = bundle.Services.Map("api", "healthcheck");
-        Assert.Equal(["CMD", "python", "-m", "ichrisbirch.healthcheck", "http://localhost:8000/health"], api.List("test"));
+        Assert.Equal(["CMD", "python3", "-m", "ichrisbirch.healthcheck", "http://localhost:8000/health"], api.List("test"));
         Assert.Equal(("30s", "10s", "5s", "3"), ((string)api["interval"], (string)api["timeout"], (string)api["start_period"], (string)api["retries"]));
         Assert.Equal("http://localhost:5000/health", bundle.Services.Map("app", "healthcheck").List("test").Last());
         Assert.Equal("http://localhost:8100/health", bundle.Services.Map("scheduler", "healthcheck").List("test").Last());
@@ -121,21 +137,37 @@ public class ComposeBundleTests(PublishedBundle bundle) : IClassFixture<Publishe
         var data = (Dictionary<object, object>)Assert.Single(postgres.List("volumes"));
         Assert.Equal(("postgres_data", "/var/lib/postgresql/data"), ((string)data["source"], (string)data["target"]));
         Assert.Equal("docker.io/library/redis:7", bundle.Services.Map("redis")["image"]);
-        Assert.Equal(["CMD-SHELL", "pg_isready -U postgres -d $${POSTGRES_DB}"], postgres.Map("healthcheck").List("test"));
-
-        var redis = bundle.Services.Map("redis");
-        Assert.Contains("--requirepass $$REDIS_PASSWORD", string.Join(' ', redis.List("command")));
-        Assert.Equal("${REDIS_PASSWORD:?set REDIS_PASSWORD in .env}", redis.Map("environment")["REDIS_PASSWORD"]);
-        Assert.Equal(["CMD-SHELL", "redis-cli -a \"$$REDIS_PASSWORD\" --no-auth-warning ping | grep PONG"], redis.Map("healthcheck").List("test"));
+        // Over TCP: the image's temporary init server (socket only) is never reported ready.
+        Assert.Equal(["CMD-SHELL", "pg_isready -h 127.0.0.1 -U postgres -d $${POSTGRES_DB}"], postgres.Map("healthcheck").List("test"));
         Assert.Equal(["postgres_data", "redis_data"], bundle.Production.Map("volumes").Keys.Cast<string>().Order());
+    }
+
+    [Fact]
+    public void Redis_runs_under_the_images_entrypoint_with_its_password_never_on_redis_clis_command_line_and_bounded_memory()
+    {
+        var redis = bundle.Services.Map("redis");
+        Assert.DoesNotContain("entrypoint", redis.Keys); // the image's: it drops to its redis user for redis-server
+        var command = redis.List("command").Cast<string>().ToList();
+        Assert.Equal(["redis-server", "--requirepass", "${REDIS_PASSWORD:?set REDIS_PASSWORD in .env}"], command.Take(3));
+        Assert.Equal("${REDIS_PASSWORD:?set REDIS_PASSWORD in .env}", redis.Map("environment")["REDISCLI_AUTH"]);
+        Assert.Equal(["CMD-SHELL", "redis-cli ping | grep PONG"], redis.Map("healthcheck").List("test"));
+        foreach (var file in new[] { "docker-compose.yml", "docker-compose.dev.yml", "docker-compose.test.yml" })
+        {
+            Assert.DoesNotMatch(@"redis-cli[^\n]* -a ", File.ReadAllText(Path.Combine(bundle.Directory, file)));
+        }
+
+        var limit = int.Parse(((string)redis.Map("deploy", "resources", "limits")["memory"]).TrimEnd('M'), System.Globalization.CultureInfo.InvariantCulture);
+        var maxmemory = int.Parse(command[command.IndexOf("--maxmemory") + 1].Replace("mb", ""), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(maxmemory, limit / 2, limit - 32); // room for Redis' own overhead and a snapshot's fork below the limit
+        Assert.Equal("allkeys-lru", command[command.IndexOf("--maxmemory-policy") + 1]);
     }
 
     [Fact]
     public void Development_override_publishes_external_ports_reloads_and_mounts_the_declared_live_source()
     {
         var services = Publisher.ReadYaml(Path.Combine(bundle.Directory, "docker-compose.dev.yml")).Map("services");
-        Assert.Equal(new[] { ("api", "8000"), ("app", "5000"), ("postgres", "5432"), ("redis", "6379") },
-            new[] { "api", "app", "postgres", "redis" }.Select(s => (s, (string)((Dictionary<object, object>)services.Map(s).List("ports")[0])["published"])));
+        Assert.Equal(["127.0.0.1:8000:8000/tcp", "127.0.0.1:5000:5000/tcp", "127.0.0.1:5432:5432/tcp", "127.0.0.1:6379:6379/tcp"],
+            new[] { "api", "app", "postgres", "redis" }.Select(s => (string)Assert.Single(services.Map(s).List("ports"))));
         Assert.Equal("development", services.Map("api", "build")["target"]);
         Assert.Contains("--reload", services.Map("api").List("command"));
         Assert.Equal(["-m", "uvicorn"], services.Map("api").List("command").Take(2));
@@ -154,8 +186,8 @@ public class ComposeBundleTests(PublishedBundle bundle) : IClassFixture<Publishe
     public void Testing_override_uses_its_ports_an_in_memory_database_and_the_models_test_runner()
     {
         var services = Publisher.ReadYaml(Path.Combine(bundle.Directory, "docker-compose.test.yml")).Map("services");
-        Assert.Equal(new[] { ("api", "8001"), ("app", "5001"), ("postgres", "5434"), ("redis", "6380") },
-            new[] { "api", "app", "postgres", "redis" }.Select(s => (s, (string)((Dictionary<object, object>)services.Map(s).List("ports")[0])["published"])));
+        Assert.Equal(["127.0.0.1:8001:8000/tcp", "127.0.0.1:5001:5000/tcp", "127.0.0.1:5434:5432/tcp", "127.0.0.1:6380:6379/tcp"],
+            new[] { "api", "app", "postgres", "redis" }.Select(s => (string)Assert.Single(services.Map(s).List("ports"))));
         var dataMount = (Dictionary<object, object>)Assert.Single(services.Map("postgres").List("volumes"));
         Assert.Equal(("tmpfs", "/var/lib/postgresql/data"), ((string)dataMount["type"], (string)dataMount["target"])); // the model's scratch volume
         Assert.Equal("ichrisbirch_test", services.Map("postgres", "environment")["POSTGRES_DB"]);
@@ -163,7 +195,7 @@ public class ComposeBundleTests(PublishedBundle bundle) : IClassFixture<Publishe
 
         var runner = services.Map("test-runner");
         Assert.Equal(["-m", "pytest", "tests/live"], runner.List("command"));
-        Assert.Equal(["python"], runner.List("entrypoint"));
+        Assert.Equal(["python3"], runner.List("entrypoint"));
         Assert.Equal(["api", "app", "postgres", "redis", "scheduler"], runner.Map("depends_on").Keys.Cast<string>().Order());
         Assert.All(runner.Map("depends_on").Values, d => Assert.Equal("service_healthy", ((Dictionary<object, object>)d)["condition"]));
         Assert.Equal("ichrisbirch_test", runner.Map("environment")["POSTGRES_DB"]);
@@ -186,7 +218,7 @@ public class ComposeBundleTests(PublishedBundle bundle) : IClassFixture<Publishe
             .SelectMany(f => File.ReadLines(Path.Combine(bundle.Directory, f)).Where(l => !l.TrimStart().StartsWith('#')))
             .SelectMany(l => System.Text.RegularExpressions.Regex.Matches(l, @"(?<!\$)\$\{([A-Z0-9_]+)").Select(m => m.Groups[1].Value))
             .ToHashSet();
-        Assert.Equal(["API_SECRET_KEY", "APP_ADMIN_PASSWORD", "FLASK_SECRET_KEY", "HTTPS_PORT", "HTTP_PORT", "NGINX_PROTOCOL", "POSTGRES_PASSWORD", "REDIS_PASSWORD", "TLS_CERTIFICATE", "TLS_CERTIFICATE_KEY"], referenced.Order(StringComparer.Ordinal));
+        Assert.Equal(["API_SECRET_KEY", "APP_ADMIN_PASSWORD", "FLASK_SECRET_KEY", "HTTPS_PORT", "HTTP_PORT", "NGINX_HOST_IP", "NGINX_PROTOCOL", "POSTGRES_PASSWORD", "REDIS_PASSWORD", "TLS_CERTIFICATE", "TLS_CERTIFICATE_KEY"], referenced.Order(StringComparer.Ordinal));
         Assert.Subset(listed, referenced);
         foreach (var name in listed)
         {

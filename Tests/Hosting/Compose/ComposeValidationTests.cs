@@ -39,7 +39,7 @@ public class ComposeValidationTests(PublishedBundle bundle) : IClassFixture<Publ
     }
 
     [Fact]
-    public async Task Every_file_combination_passes_docker_compose_config_with_a_filled_env()
+    public async Task Every_file_combination_passes_compose_config_with_a_filled_env()
     {
         File.WriteAllLines(Path.Combine(bundle.Directory, ".env"), Filled(bundle.Directory));
         try

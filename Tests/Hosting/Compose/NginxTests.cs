@@ -5,21 +5,27 @@ using Ichrisbirch.Tests.EndToEnd;
 
 namespace Ichrisbirch.Tests.Hosting.Compose;
 
-/// <summary>The published nginx configurations as written: accepted by nginx.</summary>
+/// <summary>The published nginx configurations as written: accepted by nginx (only names and files Docker provides substituted).</summary>
 public class NginxSyntaxTests(PublishedBundle bundle) : IClassFixture<PublishedBundle>
 {
     [Fact]
-    public async Task Nginx_accepts_the_published_http_configuration_as_is_and_the_https_one_with_a_certificate()
+    public async Task Nginx_accepts_the_published_configurations_with_resolvable_service_names_and_a_certificate()
     {
         var nginx = Publisher.RequireTool("nginx", "apt-get install -y nginx-light");
-        var (exit, output) = await Publisher.ExecAsync(nginx, ["-t", "-c", Path.Combine(bundle.Directory, "nginx", "http.conf")], bundle.Directory);
-        Assert.True(exit == 0, output);
-
+        // nginx resolves the upstream names when it loads: here they are loopback ports, under Docker its DNS.
+        string[] names = ["api:8000;", "127.0.0.1:8000;", "app:5000;", "127.0.0.1:5000;"];
         var certificates = await NginxRun.CertificateAsync();
         try
         {
+            var http = Path.Combine(certificates, "http.conf");
+            await File.WriteAllTextAsync(http, NginxRun.Substitute(await File.ReadAllTextAsync(Path.Combine(bundle.Directory, "nginx", "http.conf")), names));
+            var (exit, output) = await Publisher.ExecAsync(nginx, ["-t", "-c", http], bundle.Directory);
+            Assert.True(exit == 0, output);
+
             var https = Path.Combine(certificates, "https.conf");
-            await File.WriteAllTextAsync(https, NginxRun.Substitute(await File.ReadAllTextAsync(Path.Combine(bundle.Directory, "nginx", "https.conf")), ["/etc/nginx/tls/", certificates + "/"]));
+            await File.WriteAllTextAsync(Path.Combine(certificates, "https-port.conf"), "set $https_port_suffix \"\";\n"); // what start.sh writes for 443
+            await File.WriteAllTextAsync(https, NginxRun.Substitute(await File.ReadAllTextAsync(Path.Combine(bundle.Directory, "nginx", "https.conf")),
+                [.. names, "/etc/nginx/tls/", certificates + "/", "/run/nginx-entry/", certificates + "/"]));
             (exit, output) = await Publisher.ExecAsync(nginx, ["-t", "-c", https], bundle.Directory);
             Assert.True(exit == 0, output);
         }
@@ -32,8 +38,8 @@ public class NginxSyntaxTests(PublishedBundle bundle) : IClassFixture<PublishedB
 
 /// <summary>
 /// The published nginx configurations run under real nginx in front of a running stack (AppHost testing builder).
-/// Only what Docker provides is substituted: the resolver 127.0.0.11, the service names (loopback ports),
-/// the listen ports (free loopback ports) and the certificate folder.
+/// Only what Docker provides is substituted: the service names (loopback ports), the listen ports (free loopback
+/// ports), the certificate folder and the file the start script writes.
 /// </summary>
 public class NginxRoutingTests(NginxRoutingTests.Running running) : IClassFixture<NginxRoutingTests.Running>
 {
@@ -60,7 +66,7 @@ public class NginxRoutingTests(NginxRoutingTests.Running running) : IClassFixtur
     {
         var api = running.Stack.App.GetEndpoint("api", "http");
         var app = running.Stack.App.GetEndpoint("app", "http");
-        return ["resolver 127.0.0.11 ", "resolver 127.0.0.1 ", "api:8000;", $"127.0.0.1:{api.Port};", "app:5000;", $"127.0.0.1:{app.Port};"];
+        return ["api:8000;", $"127.0.0.1:{api.Port};", "app:5000;", $"127.0.0.1:{app.Port};"];
     }
 
     [Fact]
@@ -89,8 +95,10 @@ public class NginxRoutingTests(NginxRoutingTests.Running running) : IClassFixtur
         var certificates = await NginxRun.CertificateAsync();
         try
         {
+            await File.WriteAllTextAsync(Path.Combine(certificates, "https-port.conf"), "set $https_port_suffix \"\";\n"); // what start.sh writes for 443
             var conf = NginxRun.Substitute(await File.ReadAllTextAsync(Path.Combine(running.Bundle, "nginx", "https.conf")),
-                [.. Upstreams(), "listen 80;", $"listen 127.0.0.1:{httpPort};", "listen 443 ssl;", $"listen 127.0.0.1:{httpsPort} ssl;", "/etc/nginx/tls/", certificates + "/"]);
+                [.. Upstreams(), "listen 80;", $"listen 127.0.0.1:{httpPort};", "listen 443 ssl;", $"listen 127.0.0.1:{httpsPort} ssl;", "/etc/nginx/tls/", certificates + "/",
+                 "/run/nginx-entry/", certificates + "/"]);
             await using var nginx = await NginxRun.StartAsync(conf, new Uri($"http://127.0.0.1:{httpPort}/nginx-health"));
 
             using var plain = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
@@ -113,96 +121,19 @@ public class NginxRoutingTests(NginxRoutingTests.Running running) : IClassFixtur
             Directory.Delete(certificates, recursive: true);
         }
     }
-}
 
-/// <summary>One nginx process on a configuration file, stopped on dispose.</summary>
-internal sealed class NginxRun : IAsyncDisposable
-{
-    private readonly Process _process;
-    private readonly string _directory;
-
-    private NginxRun(Process process, string directory) => (_process, _directory) = (process, directory);
-
-    /// <summary>Replaces each pair (old, new) in <paramref name="text"/>; every old value must be there.</summary>
-    public static string Substitute(string text, string[] pairs)
+    [Fact]
+    public async Task Sign_in_requests_beyond_the_burst_are_answered_429_while_other_pages_are_not_limited()
     {
-        for (var i = 0; i < pairs.Length; i += 2)
-        {
-            Assert.True(text.Contains(pairs[i], StringComparison.Ordinal), $"the published configuration no longer contains '{pairs[i]}'");
-            text = text.Replace(pairs[i], pairs[i + 1], StringComparison.Ordinal);
-        }
-        return text;
-    }
+        var port = NginxRun.FreePort();
+        var conf = NginxRun.Substitute(await File.ReadAllTextAsync(Path.Combine(running.Bundle, "nginx", "http.conf")), [.. Upstreams(), "listen 80;", $"listen 127.0.0.1:{port};"]);
+        await using var nginx = await NginxRun.StartAsync(conf, new Uri($"http://127.0.0.1:{port}/nginx-health"));
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
 
-    public static int FreePort()
-    {
-        using var socket = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
-    }
-
-    /// <summary>A folder with certificate.pem and key.pem, a self-signed certificate for 127.0.0.1 made with openssl.</summary>
-    public static async Task<string> CertificateAsync()
-    {
-        var openssl = Publisher.RequireTool("openssl", "apt-get install -y openssl");
-        var directory = Directory.CreateTempSubdirectory("nginx-tls-").FullName;
-        var (exit, output) = await Publisher.ExecAsync(openssl, ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-            "-keyout", "key.pem", "-out", "certificate.pem"], directory);
-        Assert.True(exit == 0, output);
-        return directory;
-    }
-
-    public static async Task<NginxRun> StartAsync(string configuration, Uri ready)
-    {
-        var nginx = Publisher.RequireTool("nginx", "apt-get install -y nginx-light");
-        var directory = Directory.CreateTempSubdirectory("nginx-run-").FullName;
-        var conf = Path.Combine(directory, "nginx.conf");
-        await File.WriteAllTextAsync(conf, configuration);
-        var start = new ProcessStartInfo(nginx, ["-c", conf, "-e", Path.Combine(directory, "error.log"), "-g", $"daemon off; pid {directory}/nginx.pid;"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        var run = new NginxRun(Process.Start(start)!, directory);
-        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            if (run._process.HasExited)
-            {
-                var log = File.Exists(Path.Combine(directory, "error.log")) ? await File.ReadAllTextAsync(Path.Combine(directory, "error.log")) : "";
-                await run.DisposeAsync();
-                Assert.Fail($"nginx exited {run._process.ExitCode}: {await run._process.StandardError.ReadToEndAsync()} {log}");
-            }
-            try
-            {
-                if ((await client.GetAsync(ready)).IsSuccessStatusCode) return run;
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-            catch (TaskCanceledException)
-            {
-                // slow machine
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                await run.DisposeAsync();
-                Assert.Fail($"nginx did not answer {ready} within 60 s");
-            }
-            await Task.Delay(100);
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-        _process.Dispose();
-        Directory.Delete(_directory, recursive: true);
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 25; i++) statuses.Add((await client.GetAsync("/login")).StatusCode);
+        Assert.All(statuses.Take(11), s => Assert.Equal(HttpStatusCode.OK, s)); // the first request and a burst of 10 pass
+        Assert.Contains(HttpStatusCode.TooManyRequests, statuses.Skip(11));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/")).StatusCode);
     }
 }

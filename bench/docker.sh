@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Benchmark of the published compose bundle on the tests' own Docker Engine (scripts/docker-test-engine.sh).
+# Prints Markdown figures; not a test. As root (dockerd). About 15 minutes on 2 quiet cores:
+#   - services image build time: cold (--no-cache) and warm (nothing changed)
+#   - `up -d --scale api=3` until every container is healthy
+#   - wrk -t2 -c16 -d6s over https through nginx (50 habits, api scaled to 3): the cached GET /api/habits/
+#     and the app's page /habits/, each run WRK_RUNS times (default 2)
+# The images postgres/redis/nginx are the stand-ins of Tests/EndToEnd/Docker/standins (no registry here),
+# or the official ones with ICHRISBIRCH_DOCKER_OFFICIAL_IMAGES=1.
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+engine="$repo/scripts/docker-test-engine.sh"
+runs="${WRK_RUNS:-2}"
+https_port=29443 http_port=29080
+exec 9>/run/ichrisbirch-docker.lock   # the Docker tests' lock: one user of the engine at a time
+flock -w 2700 9 || { echo "bench/docker.sh: the Docker tests hold /run/ichrisbirch-docker.lock" >&2; exit 1; }
+command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+state="$(bash "$engine" start | tail -n 1)"
+export "$(bash "$engine" env)"
+work="$(mktemp -d /var/tmp/ichrisbirch-bench.XXXXXX)"
+compose() { (cd "$work" && docker-compose -p ichrisbirch-bench -f docker-compose.yml "$@"); }
+cleanup() {
+  compose down -v --remove-orphans -t 5 >/dev/null 2>&1 || true
+  bash "$engine" stop
+  rm -rf "$work"
+}
+trap cleanup EXIT
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+(cd "$repo" && dotnet run --project AppHost --no-launch-profile -- --operation publish --step publish --output-path "$work" >/dev/null)
+for image in $(grep -h '^    image:' "$work"/docker-compose*.yml | awk '{print $2}' | sort -u); do
+  if [ "${ICHRISBIRCH_DOCKER_OFFICIAL_IMAGES:-0}" = 1 ]; then docker pull -q "$image" >/dev/null; continue; fi
+  name="${image##*/}"; name="${name%%:*}"
+  DOCKER_BUILDKIT=0 docker build -q -t "$image" "$repo/Tests/EndToEnd/Docker/standins/$name" >/dev/null
+done
+
+mkdir -p "$work/tls"
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost -keyout "$work/tls/key.pem" \
+  -out "$work/tls/certificate.pem" 2>/dev/null
+secret() { head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+api_key="$(secret)"
+while IFS= read -r line; do
+  case "$line" in
+    HTTP_PORT=*) echo "HTTP_PORT=$http_port" ;;
+    HTTPS_PORT=*) echo "HTTPS_PORT=$https_port" ;;
+    TLS_CERTIFICATE=) echo "TLS_CERTIFICATE=$work/tls/certificate.pem" ;;
+    TLS_CERTIFICATE_KEY=) echo "TLS_CERTIFICATE_KEY=$work/tls/key.pem" ;;
+    API_SECRET_KEY=) echo "API_SECRET_KEY=$api_key" ;;
+    *PASSWORD=|*KEY=|*SECRET=) echo "$line$(secret)" ;;
+    *) echo "$line" ;;
+  esac
+done <"$work/.env.example" >"$work/.env"
+
+echo "## Production bundle on Docker Engine $(docker version -f '{{.Server.Version}}'), $(nproc) cores"
+echo
+build() { DOCKER_BUILDKIT=0 docker build -q "$@" --target production -t ichrisbirch-bench-probe "$work/services" >/dev/null; }
+start="$(now)"; build --no-cache; echo "- services image (production target) build, cold (--no-cache, local base): $(since "$start") s"
+start="$(now)"; build; echo "- services image build, warm (nothing changed): $(since "$start") s"
+docker rmi -f ichrisbirch-bench-probe >/dev/null
+start="$(now)"; compose up -d --build --scale api=3 >/dev/null 2>&1
+while :; do
+  statuses="$(docker inspect -f '{{.State.Health.Status}}' $(compose ps -q))"
+  [ "$(grep -c '^healthy$' <<<"$statuses")" -eq 8 ] && break
+  [ "$(awk -v a="$start" -v b="$(now)" 'BEGIN { print (b - a > 600) }')" = 1 ] && { echo "- not all healthy within 600 s" >&2; exit 1; }
+  sleep 1
+done
+echo "- \`up -d --scale api=3\` to all 8 containers healthy: $(since "$start") s"
+
+for i in $(seq 1 50); do
+  curl -skf -o /dev/null -H "X-API-Key: $api_key" -H 'Content-Type: application/json' \
+    -d "{\"name\": \"bench-$i\", \"category\": \"bench\"}" "https://127.0.0.1:$https_port/api/habits/"
+done
+echo
+echo "| path (https through nginx, api x3, 50 habits) | run | req/s | p50 | p99 |"
+echo "| --- | --- | --- | --- | --- |"
+for path in /api/habits/ /habits/; do
+  curl -skf -o /dev/null "https://127.0.0.1:$https_port$path"   # fills the cache
+  for run in $(seq 1 "$runs"); do
+    out="$(wrk -t2 -c16 -d6s --latency "https://127.0.0.1:$https_port$path")"
+    rps="$(awk '/^Requests\/sec/ {print $2}' <<<"$out")"
+    p50="$(awk '$1 == "50%" {print $2}' <<<"$out")"; p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
+    errors="$(grep -E 'Non-2xx|Socket errors' <<<"$out" | tr '\n' ' ')"
+    echo "| \`GET $path\` | $run | $rps | $p50 | $p99 ${errors:+($errors)}|"
+  done
+done
