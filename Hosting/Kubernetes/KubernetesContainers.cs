@@ -84,6 +84,7 @@ internal static class KubernetesContainers
         RunAsUser = uid,
         RunAsGroup = uid,
         AllowPrivilegeEscalation = false,
+        ReadOnlyRootFilesystem = true,
         Capabilities = new V1Capabilities { Drop = ["ALL"] },
     };
 

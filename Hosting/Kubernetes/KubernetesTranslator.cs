@@ -58,6 +58,7 @@ internal static class KubernetesTranslator
                 InitContainers = waits.Count > 0 ? waits : null,
                 Volumes = volumes.Count > 0 ? volumes : null,
                 SecurityContext = KubernetesContainers.PodSecurity(uid),
+                AutomountServiceAccountToken = false, // no service talks to the Kubernetes API
                 TerminationGracePeriodSeconds = KubernetesContainers.GracePeriodSeconds(resource),
             };
             var scaling = isBase && environment.Autoscaled.TryGetValue(resource.Name, out var s) ? s : null;
@@ -66,7 +67,8 @@ internal static class KubernetesTranslator
             var workload = KubernetesWorkloads.Workload(resource, pod, claims, replicas, environment);
             objects[$"{resource.Name}-{workload.Kind.ToLowerInvariant()}.yaml"] = workload;
             if (workload is V1Deployment && replicas.Replicated) objects[$"{resource.Name}-pdb.yaml"] = KubernetesWorkloads.DisruptionBudget(resource.Name);
-            if (ports.Count > 0) objects[$"{resource.Name}-service.yaml"] = KubernetesWorkloads.Service(resource, ports);
+            Writable(publishedResource, environment, container, pod); // after the kind is chosen: scratch folders do not make a StatefulSet
+            if (ports.Count > 0) objects[$"{resource.Name}-service.yaml"] = KubernetesWorkloads.Service(resource, ports, headless: workload is V1StatefulSet);
             if (scaling is { Max: > 1 } && workload is V1Deployment) objects[$"{resource.Name}-hpa.yaml"] = KubernetesWorkloads.Autoscaler(resource.Name, scaling);
         }
 
@@ -76,6 +78,7 @@ internal static class KubernetesTranslator
                 ?? throw new PublishException($"The ingress route {route.PathPrefix} names {route.Service}, which the {published.EnvironmentName} model does not publish; route to a published resource.");
             objects[$"{route.Service}-ingress.yaml"] = KubernetesWorkloads.Ingress(route, target.TargetPort(route.EndpointName), environment.IngressClass);
         }
+        KubernetesNetworkPolicies.Add(published, environment, objects);
         return new(objects, values.SecretKeys, images, configMaps);
     }
 
@@ -93,6 +96,18 @@ internal static class KubernetesTranslator
         var uid = environment.ImageUsers.TryGetValue(image.Name!, out var u) ? u
             : throw new PublishException($"{resource.Name}: which numeric non-root user does image {image.Name} run as? Call WithImageUser(\"{image.Name}\", uid) on the Kubernetes environment.");
         return (image.Reference!, uid);
+    }
+
+    /// <summary>The root filesystem is read-only: an <c>emptyDir</c> for each folder the container writes to (<c>/tmp</c>, the image's own).</summary>
+    private static void Writable(PublishedResource resource, KustomizeBundleResource environment, V1Container container, V1PodSpec pod)
+    {
+        var paths = environment.WritablePaths.Concat(resource.Image?.Name is { } image && environment.ImageWritablePaths.TryGetValue(image, out var own) ? own : []);
+        foreach (var path in paths.Distinct(StringComparer.Ordinal))
+        {
+            var name = $"writable{path.Replace('/', '-').Replace('_', '-').ToLowerInvariant()}";
+            (container.VolumeMounts ??= []).Add(new V1VolumeMount { Name = name, MountPath = path });
+            (pod.Volumes ??= []).Add(new V1Volume { Name = name, EmptyDir = new V1EmptyDirVolumeSource { SizeLimit = new ResourceQuantity("64Mi") } });
+        }
     }
 
     /// <summary>Named volumes become claims (1Gi, ReadWriteOnce), scratch volumes memory-backed emptyDirs; bind mounts (live source included) are not published.</summary>
