@@ -42,6 +42,7 @@ internal static class DeploymentTargets
             .WithOverlay("Development", "development", @namespace: "ichrisbirch-development")
             .WithOverlay("Testing", "testing", @namespace: "ichrisbirch-testing")
             .WithImageUser("library/postgres", 999)
+            .WithPartOf("ichrisbirch")
             .WithImageWritablePath("library/postgres", "/var/run/postgresql")
             .WithImageUser("library/redis", 999);
 }

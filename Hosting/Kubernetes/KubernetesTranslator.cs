@@ -70,6 +70,7 @@ internal static class KubernetesTranslator
             Writable(publishedResource, environment, container, pod); // after the kind is chosen: scratch folders do not make a StatefulSet
             if (ports.Count > 0) objects[$"{resource.Name}-service.yaml"] = KubernetesWorkloads.Service(resource, ports, headless: workload is V1StatefulSet);
             if (scaling is { Max: > 1 } && workload is V1Deployment) objects[$"{resource.Name}-hpa.yaml"] = KubernetesWorkloads.Autoscaler(resource.Name, scaling);
+            KubernetesLabels.Apply(objects, resource.Name, workload, replicas.Replicated, image, environment.PartOf);
         }
 
         foreach (var route in environment.Routes)

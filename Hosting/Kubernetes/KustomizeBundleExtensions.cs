@@ -45,6 +45,13 @@ public static class KustomizeBundleExtensions
         return builder;
     }
 
+    /// <summary>Names the application every object is part of (the recommended <c>part-of</c> label).</summary>
+    public static IResourceBuilder<KustomizeBundleResource> WithPartOf(this IResourceBuilder<KustomizeBundleResource> builder, string application)
+    {
+        builder.Resource.PartOf = application;
+        return builder;
+    }
+
     /// <summary>The numeric non-root user a prebuilt image documents (e.g. <c>library/postgres</c>, 999).</summary>
     public static IResourceBuilder<KustomizeBundleResource> WithImageUser(
         this IResourceBuilder<KustomizeBundleResource> builder, string image, long uid)

@@ -39,6 +39,9 @@ public sealed class KustomizeBundleResource(string name, Action<IDistributedAppl
     /// <summary>Labels of the ingress controller's pods (ingress-nginx's own by default).</summary>
     public IDictionary<string, string> IngressControllerLabels { get; } = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["app.kubernetes.io/name"] = "ingress-nginx" };
 
+    /// <summary>The application every object is part of (<c>app.kubernetes.io/part-of</c>, and the prefix of <c>instance</c>).</summary>
+    public string PartOf { get; set; } = "app";
+
     /// <summary>Folders every container may write to (an <c>emptyDir</c> each); the root filesystem is read-only.</summary>
     public IList<string> WritablePaths { get; } = ["/tmp"];
 
