@@ -34,13 +34,15 @@ internal static class DeploymentTargets
     /// <summary>
     /// <c>k8s/base</c> from the Production model, <c>k8s/overlays/{production,development,testing}</c> from each
     /// environment's model; the services' image runs as uid 10001 (services/Dockerfile), postgres and redis as the
-    /// images' documented uid 999.
+    /// images' documented uid 999; each overlay in its own namespace; postgres writes its socket to /var/run/postgresql.
     /// </summary>
     public static IResourceBuilder<KustomizeBundleResource> AddKubernetesDeployment(this IDistributedApplicationBuilder builder, Action<IDistributedApplicationBuilder> topology)
         => builder.AddKustomizeBundle("kubernetes", topology)
-            .WithOverlay("Production", "production")
-            .WithOverlay("Development", "development")
-            .WithOverlay("Testing", "testing")
+            .WithOverlay("Production", "production", @namespace: "ichrisbirch")
+            .WithOverlay("Development", "development", @namespace: "ichrisbirch-development")
+            .WithOverlay("Testing", "testing", @namespace: "ichrisbirch-testing")
             .WithImageUser("library/postgres", 999)
+            .WithPartOf("ichrisbirch")
+            .WithImageWritablePath("library/postgres", "/var/run/postgresql")
             .WithImageUser("library/redis", 999);
 }

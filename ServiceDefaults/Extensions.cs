@@ -14,8 +14,11 @@ namespace Aspire.Hosting;
 /// </summary>
 public static class ServiceDefaultsExtensions
 {
-    /// <summary>SIGTERM, then this long to finish requests before SIGKILL.</summary>
-    private static readonly TimeSpan s_gracePeriod = TimeSpan.FromSeconds(10);
+    /// <summary>SIGTERM, then this long to finish requests before SIGKILL: above gunicorn's graceful_timeout (30 s, services/gunicorn.conf.py).</summary>
+    private static readonly TimeSpan s_gracePeriod = TimeSpan.FromSeconds(35);
+
+    /// <summary>Where routing lags the stop (Kubernetes), this pause first, so no request reaches a stopping server.</summary>
+    private static readonly TimeSpan s_preStopPause = TimeSpan.FromSeconds(5);
 
     /// <summary>The environment names the Python services accept, keyed by Aspire environment name.</summary>
     public static readonly IReadOnlyDictionary<string, string> ServiceEnvironments =
@@ -51,7 +54,7 @@ public static class ServiceDefaultsExtensions
                .WithEnvironmentName()
                .WithLogLevel(OptionsOf(builder.ApplicationBuilder)?.LogLevel ?? "info")
                .WithReferencedContracts()
-               .WithGracefulStop(s_gracePeriod);
+               .WithGracefulStop(s_gracePeriod, s_preStopPause);
 
         if (builder.Resource.Annotations.OfType<EndpointAnnotation>().Any(e => e.Name == "http"))
         {

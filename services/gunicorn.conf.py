@@ -65,3 +65,6 @@ def worker_count(environ: dict[str, str] | os._Environ = os.environ) -> int:
 
 workers = worker_count()
 threads = 4  # sync workers only (gthread); uvicorn workers ignore it
+# Seconds a worker has to finish its requests after SIGTERM. The AppHost's graceful stop (WithGracefulStop:
+# compose stop_grace_period, the pods' terminationGracePeriodSeconds) gives more; a test holds them apart.
+graceful_timeout = 30

@@ -35,9 +35,12 @@ public static class DeploymentPolicyExtensions
     /// Stops the resource with SIGTERM, then waits at most <paramref name="gracePeriod"/> before SIGKILL (compose
     /// <c>stop_grace_period</c>, Kubernetes <c>terminationGracePeriodSeconds</c>).
     /// </summary>
-    public static IResourceBuilder<T> WithGracefulStop<T>(this IResourceBuilder<T> builder, TimeSpan gracePeriod)
+    /// <param name="builder">The resource.</param>
+    /// <param name="gracePeriod">Time between SIGTERM and SIGKILL.</param>
+    /// <param name="preStopPause">Pause before SIGTERM where routing lags the stop (a Kubernetes preStop sleep).</param>
+    public static IResourceBuilder<T> WithGracefulStop<T>(this IResourceBuilder<T> builder, TimeSpan gracePeriod, TimeSpan preStopPause = default)
         where T : IResource
-        => builder.WithAnnotation(new GracefulStopAnnotation(gracePeriod), ResourceAnnotationMutationBehavior.Replace);
+        => builder.WithAnnotation(new GracefulStopAnnotation(gracePeriod, preStopPause), ResourceAnnotationMutationBehavior.Replace);
 
     /// <summary>The resource's restart policy; <see cref="RestartPolicy.No"/> when none was set (compose's default).</summary>
     public static RestartPolicy GetRestartPolicy(this IResource resource)

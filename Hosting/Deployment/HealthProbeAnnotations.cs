@@ -7,6 +7,12 @@ namespace Aspire.Hosting;
 /// <param name="EndpointName">The endpoint that serves it.</param>
 public sealed record HealthProbeAnnotation(string Path, string EndpointName) : IResourceAnnotation;
 
-/// <summary>How long a service may take to stop after SIGTERM.</summary>
-/// <param name="GracePeriod">Time between SIGTERM and SIGKILL.</param>
-public sealed record GracefulStopAnnotation(TimeSpan GracePeriod) : IResourceAnnotation;
+/// <summary>
+/// How a service stops: SIGTERM, then at most <paramref name="GracePeriod"/> to finish its requests (compose
+/// <c>stop_grace_period</c>). Where an endpoint list routes to it (Kubernetes), it first waits
+/// <paramref name="PreStopPause"/> so the routers drop it before it stops accepting (a <c>preStop</c> hook; the pod's
+/// grace period is both together).
+/// </summary>
+/// <param name="GracePeriod">Time between SIGTERM and SIGKILL: above the server's own graceful timeout.</param>
+/// <param name="PreStopPause">Pause before SIGTERM where routing lags the stop; zero for none.</param>
+public sealed record GracefulStopAnnotation(TimeSpan GracePeriod, TimeSpan PreStopPause = default) : IResourceAnnotation;

@@ -52,6 +52,16 @@ internal static class KubernetesContainers
         return probe;
     }
 
+    /// <summary>The pod's grace period: the pre-stop pause plus the time the process may take after SIGTERM.</summary>
+    public static long? GracePeriodSeconds(IResource resource)
+        => resource.Annotations.OfType<GracefulStopAnnotation>().LastOrDefault() is { } stop ? (long)(stop.PreStopPause + stop.GracePeriod).TotalSeconds : null;
+
+    /// <summary>A <c>preStop</c> sleep, so Services and the ingress controller drop the pod before it stops accepting.</summary>
+    public static V1Lifecycle? PreStopPause(IResource resource)
+        => resource.Annotations.OfType<GracefulStopAnnotation>().LastOrDefault() is { PreStopPause.TotalSeconds: > 0 } stop
+            ? new V1Lifecycle { PreStop = new V1LifecycleHandler { Exec = new V1ExecAction { Command = ["sleep", ((int)stop.PreStopPause.TotalSeconds).ToString(CultureInfo.InvariantCulture)] } } }
+            : null;
+
     /// <summary>Limits from the resource's annotation; requests half of them (what the scheduler reserves).</summary>
     public static V1ResourceRequirements? Resources(IResource resource)
     {
@@ -74,6 +84,7 @@ internal static class KubernetesContainers
         RunAsUser = uid,
         RunAsGroup = uid,
         AllowPrivilegeEscalation = false,
+        ReadOnlyRootFilesystem = true,
         Capabilities = new V1Capabilities { Drop = ["ALL"] },
     };
 

@@ -44,7 +44,7 @@ internal static class KubernetesPublisher
         KustomizeWriter.WriteBase(Path.Combine(root, "base"), baseline, environment.BaseEnvironment);
         foreach (var (overlay, translation) in overlays)
         {
-            KustomizeWriter.WriteOverlay(Path.Combine(root, "overlays", overlay.Folder), translation, OverlayDifference.Compute(baseline, translation), overlay.EnvironmentName);
+            KustomizeWriter.WriteOverlay(Path.Combine(root, "overlays", overlay.Folder), translation, OverlayDifference.Compute(baseline, translation), overlay);
         }
         return baseline.Objects.Count;
     }

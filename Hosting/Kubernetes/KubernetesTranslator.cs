@@ -50,6 +50,7 @@ internal static class KubernetesTranslator
             container.LivenessProbe = KubernetesContainers.Liveness(resource);
             container.Resources = KubernetesContainers.Resources(resource);
             container.SecurityContext = KubernetesContainers.Security(uid);
+            container.Lifecycle = KubernetesContainers.PreStopPause(resource);
 
             var (mounts, volumes, claims) = Volumes(resource);
             AddDeploymentFiles(resource, mounts, volumes, objects);
@@ -64,7 +65,7 @@ internal static class KubernetesTranslator
                 var first = pods.GetValueOrDefault(completion.Resource.Name) ?? throw new PublishException(
                     $"{resource.Name} waits for {completion.Resource.Name} to complete, which the model adds after it; add {completion.Resource.Name} first.");
                 waits.AddRange((first.InitContainers ?? []).Concat(first.Containers).Where(c => waits.All(w => w.Name != c.Name)));
-                volumes.AddRange((first.Volumes ?? []).Where(v => volumes.All(w => w.Name != v.Name)));
+                volumes.AddRange((first.Volumes ?? []).Where(v => !v.Name.StartsWith(WritablePrefix, StringComparison.Ordinal) && volumes.All(w => w.Name != v.Name)));
                 objects.Remove($"{completion.Resource.Name}-job.yaml");
             }
             var pod = new V1PodSpec
@@ -73,7 +74,8 @@ internal static class KubernetesTranslator
                 InitContainers = waits.Count > 0 ? waits : null,
                 Volumes = volumes.Count > 0 ? volumes : null,
                 SecurityContext = KubernetesContainers.PodSecurity(uid),
-                TerminationGracePeriodSeconds = resource.Annotations.OfType<GracefulStopAnnotation>().LastOrDefault() is { } stop ? (long)stop.GracePeriod.TotalSeconds : null,
+                AutomountServiceAccountToken = false, // no service talks to the Kubernetes API
+                TerminationGracePeriodSeconds = KubernetesContainers.GracePeriodSeconds(resource),
             };
             pods[resource.Name] = pod;
             var scaling = isBase && environment.Autoscaled.TryGetValue(resource.Name, out var s) ? s : null;
@@ -82,8 +84,10 @@ internal static class KubernetesTranslator
             var workload = KubernetesWorkloads.Workload(resource, pod, claims, replicas, environment);
             objects[$"{resource.Name}-{workload.Kind.ToLowerInvariant()}.yaml"] = workload;
             if (workload is V1Deployment && replicas.Replicated) objects[$"{resource.Name}-pdb.yaml"] = KubernetesWorkloads.DisruptionBudget(resource.Name);
-            if (ports.Count > 0) objects[$"{resource.Name}-service.yaml"] = KubernetesWorkloads.Service(resource, ports);
+            Writable(publishedResource, environment, container, pod); // after the kind is chosen: scratch folders do not make a StatefulSet
+            if (ports.Count > 0) objects[$"{resource.Name}-service.yaml"] = KubernetesWorkloads.Service(resource, ports, headless: workload is V1StatefulSet);
             if (scaling is { Max: > 1 } && workload is V1Deployment) objects[$"{resource.Name}-hpa.yaml"] = KubernetesWorkloads.Autoscaler(resource.Name, scaling);
+            KubernetesLabels.Apply(objects, resource.Name, workload, replicas.Replicated, image, environment.PartOf);
         }
 
         foreach (var route in environment.Routes)
@@ -92,6 +96,7 @@ internal static class KubernetesTranslator
                 ?? throw new PublishException($"The ingress route {route.PathPrefix} names {route.Service}, which the {published.EnvironmentName} model does not publish; route to a published resource.");
             objects[$"{route.Service}-ingress.yaml"] = KubernetesWorkloads.Ingress(route, target.TargetPort(route.EndpointName), environment.IngressClass);
         }
+        KubernetesNetworkPolicies.Add(published, environment, objects);
         return new(objects, values.SecretKeys, images, configMaps);
     }
 
@@ -109,6 +114,23 @@ internal static class KubernetesTranslator
         var uid = environment.ImageUsers.TryGetValue(image.Name!, out var u) ? u
             : throw new PublishException($"{resource.Name}: which numeric non-root user does image {image.Name} run as? Call WithImageUser(\"{image.Name}\", uid) on the Kubernetes environment.");
         return (image.Reference!, uid);
+    }
+
+    private const string WritablePrefix = "writable"; // the scratch folders Writable adds: never a reason for a StatefulSet
+
+    /// <summary>The root filesystem is read-only: an <c>emptyDir</c> for each folder the container writes to (<c>/tmp</c>, the image's own).</summary>
+    private static void Writable(PublishedResource resource, KustomizeBundleResource environment, V1Container container, V1PodSpec pod)
+    {
+        var paths = environment.WritablePaths.Concat(resource.Image?.Name is { } image && environment.ImageWritablePaths.TryGetValue(image, out var own) ? own : []);
+        foreach (var path in paths.Distinct(StringComparer.Ordinal))
+        {
+            var name = $"{WritablePrefix}{path.Replace('/', '-').Replace('_', '-').ToLowerInvariant()}";
+            (container.VolumeMounts ??= []).Add(new V1VolumeMount { Name = name, MountPath = path });
+            if ((pod.Volumes ??= []).All(v => v.Name != name)) // a run-once init step merged into the pod brought its own
+            {
+                pod.Volumes.Add(new V1Volume { Name = name, EmptyDir = new V1EmptyDirVolumeSource { SizeLimit = new ResourceQuantity("64Mi") } });
+            }
+        }
     }
 
     /// <summary>

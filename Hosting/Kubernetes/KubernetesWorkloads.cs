@@ -93,11 +93,13 @@ internal static class KubernetesWorkloads
         Spec = new V1PodDisruptionBudgetSpec { MaxUnavailable = 1, Selector = new V1LabelSelector { MatchLabels = Labels(resource) } },
     }, "policy/v1", "PodDisruptionBudget", resource);
 
-    public static V1Service Service(IResource resource, IEnumerable<(string Name, int Port)> ports) => Typed(new V1Service
+    /// <summary>The resource's Service; headless for a StatefulSet (its pods' stable names), with the same name and ports.</summary>
+    public static V1Service Service(IResource resource, IEnumerable<(string Name, int Port)> ports, bool headless) => Typed(new V1Service
     {
         Spec = new V1ServiceSpec
         {
             Type = "ClusterIP",
+            ClusterIP = headless ? "None" : null,
             Selector = Labels(resource.Name),
             Ports = ports.Select(p => new V1ServicePort { Name = p.Name, Port = p.Port, TargetPort = KubernetesContainers.Port(p.Port), Protocol = "TCP" }).ToList(),
         },

@@ -18,11 +18,11 @@ public static class KustomizeBundleExtensions
         return builder.AddPublishTarget(resource, "kubernetes", (models, context) => KubernetesPublisher.PublishAsync(resource, models, context));
     }
 
-    /// <summary>Writes <c>overlays/<paramref name="folder"/></c> from <paramref name="environmentName"/>'s model.</summary>
+    /// <summary>Writes <c>overlays/<paramref name="folder"/></c> from <paramref name="environmentName"/>'s model, into <paramref name="namespace"/> when given.</summary>
     public static IResourceBuilder<KustomizeBundleResource> WithOverlay(
-        this IResourceBuilder<KustomizeBundleResource> builder, string environmentName, string folder)
+        this IResourceBuilder<KustomizeBundleResource> builder, string environmentName, string folder, string? @namespace = null)
     {
-        builder.Resource.Overlays.Add(new KubernetesOverlay(environmentName, folder));
+        builder.Resource.Overlays.Add(new KubernetesOverlay(environmentName, folder, @namespace));
         return builder;
     }
 
@@ -33,6 +33,22 @@ public static class KustomizeBundleExtensions
         where T : IResource
     {
         builder.Resource.Autoscaled[service.Resource.Name] = new Autoscaling(min, max);
+        return builder;
+    }
+
+    /// <summary>A folder a prebuilt image writes to besides <c>/tmp</c> (e.g. <c>/var/run/postgresql</c>): an <c>emptyDir</c> under its read-only root.</summary>
+    public static IResourceBuilder<KustomizeBundleResource> WithImageWritablePath(
+        this IResourceBuilder<KustomizeBundleResource> builder, string image, string path)
+    {
+        if (!builder.Resource.ImageWritablePaths.TryGetValue(image, out var paths)) builder.Resource.ImageWritablePaths[image] = paths = [];
+        paths.Add(path);
+        return builder;
+    }
+
+    /// <summary>Names the application every object is part of (the recommended <c>part-of</c> label).</summary>
+    public static IResourceBuilder<KustomizeBundleResource> WithPartOf(this IResourceBuilder<KustomizeBundleResource> builder, string application)
+    {
+        builder.Resource.PartOf = application;
         return builder;
     }
 

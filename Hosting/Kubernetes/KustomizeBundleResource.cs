@@ -33,6 +33,21 @@ public sealed class KustomizeBundleResource(string name, Action<IDistributedAppl
     /// <summary>Ingress class of the routes (the rewrite annotations are nginx's).</summary>
     public string IngressClass { get; set; } = "nginx";
 
+    /// <summary>Namespace of the ingress controller, whose pods the network policies let reach the routed services.</summary>
+    public string IngressControllerNamespace { get; set; } = "ingress-nginx";
+
+    /// <summary>Labels of the ingress controller's pods (ingress-nginx's own by default).</summary>
+    public IDictionary<string, string> IngressControllerLabels { get; } = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["app.kubernetes.io/name"] = "ingress-nginx" };
+
+    /// <summary>The application every object is part of (<c>app.kubernetes.io/part-of</c>, and the prefix of <c>instance</c>).</summary>
+    public string PartOf { get; set; } = "app";
+
+    /// <summary>Folders every container may write to (an <c>emptyDir</c> each); the root filesystem is read-only.</summary>
+    public IList<string> WritablePaths { get; } = ["/tmp"];
+
+    /// <summary>Further writable folders of a prebuilt image, by image name without tag (e.g. its run directory).</summary>
+    public IDictionary<string, IList<string>> ImageWritablePaths { get; } = new SortedDictionary<string, IList<string>>(StringComparer.Ordinal);
+
     /// <summary>Numeric user (and group) the images built from a Dockerfile run as.</summary>
     public long BuildUser { get; set; } = 10001;
 
@@ -58,7 +73,8 @@ public sealed class KustomizeBundleResource(string name, Action<IDistributedAppl
 /// <summary>A kustomize overlay.</summary>
 /// <param name="EnvironmentName">The environment whose model it is built from.</param>
 /// <param name="Folder">Its folder under <c>overlays/</c>, e.g. <c>production</c>.</param>
-public sealed record KubernetesOverlay(string EnvironmentName, string Folder);
+/// <param name="Namespace">The namespace every object of the overlay goes to; null leaves it to <c>kubectl -n</c>.</param>
+public sealed record KubernetesOverlay(string EnvironmentName, string Folder, string? Namespace = null);
 
 /// <summary>Replicas of a resource in the base environment: at least <paramref name="Min"/>, scaled on CPU up to <paramref name="Max"/>.</summary>
 /// <param name="Min">Minimum replicas.</param>

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Aspire.Hosting.ApplicationModel;
 using k8s;
 
 namespace Ichrisbirch.Hosting.Kubernetes;
@@ -23,10 +24,12 @@ internal static class KustomizeWriter
             + Generators(translation.ConfigMaps.ToDictionary(c => c.Key, c => ("", c.Value))));
     }
 
-    public static void WriteOverlay(string directory, KubernetesTranslation translation, OverlayDifference difference, string environmentName)
+    public static void WriteOverlay(string directory, KubernetesTranslation translation, OverlayDifference difference, KubernetesOverlay overlay)
     {
-        var text = new StringBuilder(Header($"The {environmentName} model: the base plus its differences. Render: kubectl kustomize .; apply: kubectl apply -k ."));
-        text.Append(Kustomization()).Append(List("resources", ["../../base", .. difference.Added.Keys]));
+        var text = new StringBuilder(Header($"The {overlay.EnvironmentName} model: the base plus its differences. Render: kubectl kustomize .; apply: kubectl apply -k ."));
+        text.Append(Kustomization());
+        if (overlay.Namespace is { } ns) text.Append($"namespace: {ns}\n");
+        text.Append(List("resources", ["../../base", .. difference.Added.Keys]));
         foreach (var (file, value) in difference.Added) Write(directory, file, Yaml(value));
 
         var patches = new StringBuilder();

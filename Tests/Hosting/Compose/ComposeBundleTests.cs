@@ -87,7 +87,7 @@ public class ComposeBundleTests(PublishedBundle bundle) : IClassFixture<Publishe
         Assert.Equal(("1.0", "1024M"), ((string)bundle.Services.Map("api", "deploy", "resources", "limits")["cpus"], (string)bundle.Services.Map("api", "deploy", "resources", "limits")["memory"]));
         Assert.Equal(("0.5", "256M"), ((string)bundle.Services.Map("redis", "deploy", "resources", "limits")["cpus"], (string)bundle.Services.Map("redis", "deploy", "resources", "limits")["memory"]));
         Assert.Equal("10s", bundle.Services.Map("postgres", "healthcheck")["interval"]);
-        foreach (var name in PythonServices) Assert.Equal("10s", bundle.Services.Map(name)["stop_grace_period"]);
+        foreach (var name in PythonServices) Assert.Equal("35s", bundle.Services.Map(name)["stop_grace_period"]);
 
         var api = bundle.Services.Map("api", "healthcheck");
         Assert.Equal(["CMD", "python3", "-m", "ichrisbirch.healthcheck", "http://localhost:8000/health"], api.List("test"));

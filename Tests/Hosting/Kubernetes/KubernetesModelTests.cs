@@ -105,7 +105,7 @@ public class KubernetesModelTests(RenderedManifests manifests) : IClassFixture<R
     public void Testing_runs_postgres_in_memory_and_the_test_runner_as_a_job_that_is_not_restarted()
     {
         var postgres = manifests.Objects["testing"].Object("StatefulSet", "postgres");
-        Assert.Equal("Memory", postgres.Items("spec", "template", "spec", "volumes").Single(v => v.At("configMap") is null).At("emptyDir", "medium"));
+        Assert.Equal("Memory", postgres.Items("spec", "template", "spec", "volumes").Single(v => (string?)v.At("emptyDir", "medium") == "Memory").At("emptyDir", "medium"));
         Assert.Null(postgres.At("spec", "volumeClaimTemplates"));
         Assert.NotNull(Production.Object("StatefulSet", "postgres").At("spec", "volumeClaimTemplates"));
         var runner = manifests.Objects["testing"].Object("Job", "test-runner");

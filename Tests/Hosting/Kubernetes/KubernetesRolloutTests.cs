@@ -1,6 +1,13 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Ichrisbirch.Tests.Hosting.Compose;
+
 namespace Ichrisbirch.Tests.Hosting.Kubernetes;
 
-/// <summary>A changed setting rolls exactly the pods that read it: ConfigMaps are generated with a hash of their content in the name.</summary>
+/// <summary>
+/// Rollouts: a changed setting rolls exactly the pods that read it (ConfigMaps with a content hash in the name), and a
+/// stopping pod finishes its requests (grace above gunicorn's graceful timeout, after a pre-stop pause).
+/// </summary>
 public class KubernetesRolloutTests(RenderedManifests manifests) : IClassFixture<RenderedManifests>
 {
     private static IEnumerable<string> ConfigMapsReadBy(List<Dictionary<object, object>> objects, string kind, string name)
@@ -45,5 +52,26 @@ public class KubernetesRolloutTests(RenderedManifests manifests) : IClassFixture
         {
             Directory.Delete(output, recursive: true);
         }
+    }
+
+    [Theory]
+    [InlineData("api")]
+    [InlineData("app")]
+    public void Pods_and_compose_services_get_more_than_gunicorns_graceful_timeout_the_pods_after_a_short_pre_stop_pause(string name)
+    {
+        var conf = File.ReadAllText(Path.Combine(Publisher.RepoRoot, "services", "gunicorn.conf.py"));
+        var gunicorn = int.Parse(Regex.Match(conf, @"^graceful_timeout = (\d+)", RegexOptions.Multiline).Groups[1].Value, CultureInfo.InvariantCulture);
+        var compose = Publisher.ReadYaml(Path.Combine(manifests.Output, "docker-compose.yml")).Map("services");
+        var stop = int.Parse(((string)compose.Map(name)["stop_grace_period"]).TrimEnd('s'), CultureInfo.InvariantCulture);
+
+        var pod = manifests.Objects["production"].Object("Deployment", name).At("spec", "template", "spec");
+        var grace = int.Parse((string)pod.At("terminationGracePeriodSeconds")!, CultureInfo.InvariantCulture);
+        var preStop = (List<object>)pod.Items("containers").Single().At("lifecycle", "preStop", "exec", "command")!;
+        Assert.Equal("sleep", preStop[0]);
+        var pause = int.Parse((string)preStop[1], CultureInfo.InvariantCulture);
+
+        Assert.InRange(pause, 1, 10);
+        Assert.True(stop > gunicorn, $"{name}: compose stop_grace_period {stop}s is not above gunicorn's graceful_timeout {gunicorn}s");
+        Assert.Equal(pause + stop, grace); // one annotation: the pod gets the pause plus what compose gives after SIGTERM
     }
 }
