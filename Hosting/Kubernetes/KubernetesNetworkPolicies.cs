@@ -19,10 +19,13 @@ internal static class KubernetesNetworkPolicies
             Spec = new V1NetworkPolicySpec { PodSelector = new V1LabelSelector(), PolicyTypes = ["Ingress"] },
         }, "networking.k8s.io/v1", "NetworkPolicy", "default-deny");
 
+        // A run-once step merged into the pods that wait for it (an init container) has no pods of its own to admit.
+        bool HasWorkload(string name) => new[] { "deployment", "statefulset", "job" }.Any(kind => objects.ContainsKey($"{name}-{kind}.yaml"));
+
         foreach (var resource in published.Resources.Where(r => r.Endpoints.Count > 0))
         {
             var waiters = published.Resources.Where(r => PublishedWaits.Of(r.Resource).Any(w => w.Resource.Name == resource.Name && w.Type == WaitType.WaitUntilHealthy));
-            var peers = published.ClientsOf(resource.Name).Concat(waiters).Select(c => c.Name).Distinct().Order(StringComparer.Ordinal)
+            var peers = published.ClientsOf(resource.Name).Concat(waiters).Select(c => c.Name).Distinct().Where(HasWorkload).Order(StringComparer.Ordinal)
                 .Select(client => new V1NetworkPolicyPeer { PodSelector = new V1LabelSelector { MatchLabels = KubernetesWorkloads.Labels(client) } })
                 .ToList();
             if (environment.Routes.Any(r => r.Service == resource.Name))

@@ -42,11 +42,13 @@ public class ServiceDefaultsTests
     }
 
     [Fact]
-    public void WithServiceDefaults_stops_every_service_gracefully_within_10_seconds()
+    public void WithServiceDefaults_gives_every_service_a_5_second_pre_stop_pause_and_35_seconds_after_SIGTERM()
     {
         using var root = new ScratchDirectory();
         var worker = Models.Builder(root.Path).AddExecutable("worker", "true", root.Path).WithServiceDefaults().Resource;
 
-        Assert.Equal(TimeSpan.FromSeconds(10), Assert.Single(worker.Annotations.OfType<GracefulStopAnnotation>()).GracePeriod);
+        var stop = Assert.Single(worker.Annotations.OfType<GracefulStopAnnotation>());
+        Assert.Equal(TimeSpan.FromSeconds(35), stop.GracePeriod); // above gunicorn's graceful_timeout (30 s)
+        Assert.Equal(TimeSpan.FromSeconds(5), stop.PreStopPause);
     }
 }
