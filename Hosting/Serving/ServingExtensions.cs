@@ -43,12 +43,19 @@ public static class ServingExtensions
             e.Services.GetRequiredService<ResourceLoggerService>().GetLogger(resource)
                 .LogInformation("Waiting for resource '{Name}' to serve (Healthy or Degraded).", dependency.Resource.Name);
             await notifications.PublishUpdateAsync(resource, s => s with { State = KnownResourceStates.Waiting }).ConfigureAwait(false);
-            await notifications.WaitForResourceAsync(dependency.Resource.Name, re => Serving(re.Snapshot), ct).ConfigureAwait(false);
+            var seen = await notifications.WaitForResourceAsync(dependency.Resource.Name, re => Serving(re.Snapshot) || FailedToStart(re.Snapshot), ct).ConfigureAwait(false);
+            if (FailedToStart(seen.Snapshot))
+            {
+                // As Aspire's WaitFor does: a dependency that cannot start fails its dependents instead of holding them forever.
+                throw new DistributedApplicationException($"Resource '{resource.Name}' stopped waiting for dependency resource '{dependency.Resource.Name}' because it failed to start.");
+            }
         });
     }
 
     private static bool Serves(ResourceNotificationService notifications, string name)
         => notifications.TryGetCurrentState(name, out var current) && Serving(current.Snapshot);
+
+    private static bool FailedToStart(CustomResourceSnapshot snapshot) => snapshot.State?.Text == KnownResourceStates.FailedToStart;
 
     private static bool Serving(CustomResourceSnapshot snapshot)
         => snapshot.State?.Text == KnownResourceStates.Running && snapshot.HealthStatus is HealthStatus.Healthy or HealthStatus.Degraded;
