@@ -78,6 +78,9 @@ internal static class NginxConfig
             // The host and port the client asked for (a request without Host: the server's name).
             new Block("map $http_host $forwarded_host", new Directive("\"\"", "$host"), new Directive("default", "$http_host")),
             new Directive("proxy_http_version", "1.1"),
+            // An address of a replica that is gone (scaled down, re-created) stays in the upstream until the next
+            // reload: connecting to it must fail fast so nginx tries the next server instead of holding the request.
+            new Directive("proxy_connect_timeout", "2s"),
             new Directive("proxy_set_header", "Connection", "\"\""), // keep-alive to the upstreams
             new Directive("proxy_set_header", "Host", "$host"),
             new Directive("proxy_set_header", "X-Real-IP", "$remote_addr"),

@@ -71,6 +71,7 @@ public class DockerProductionTests(DockerStack stack)
         foreach (var id in await stack.Engine.ContainersAsync("production"))
         {
             var service = await stack.Engine.DockerOkAsync("inspect", "-f", "{{index .Config.Labels \"com.docker.compose.service\"}}", id);
+            if (await stack.Engine.DockerOkAsync("inspect", "-f", "{{.State.Running}} {{.State.ExitCode}}", id) == "false 0") continue; // a one-shot (postgres-init) that finished
             var main = int.Parse(await stack.Engine.DockerOkAsync("inspect", "-f", "{{.State.Pid}}", id), System.Globalization.CultureInfo.InvariantCulture);
             var processes = await ServingProcessesAsync(id, main);
             // nginx's master binds 80 and 443 (privileged ports) and its entry script may signal it, so both may be
