@@ -23,7 +23,7 @@ public class ContainersModeDockerTests(DockerStack stack)
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(["--environment", "Testing", "--Ichrisbirch:Infrastructure=Containers"]);
         var references = builder.Resources.OfType<ContainerResource>()
             .Select(r => r.Annotations.OfType<ContainerImageAnnotation>().Last())
-            .Select(i => $"{(string.IsNullOrEmpty(i.Registry) ? "" : i.Registry + "/")}{i.Image}:{i.Tag}").Order(StringComparer.Ordinal).ToArray();
+            .Select(i => $"{(string.IsNullOrEmpty(i.Registry) ? "" : i.Registry + "/")}{i.Image}:{i.Tag}").Distinct().Order(StringComparer.Ordinal).ToArray(); // postgres-init runs the postgres image too
         Assert.Equal(["docker.io/library/postgres:15", "docker.io/library/redis:7"], references);
         await StandIns.BuildAsync(stack.Engine, StandIns.Resolve(references));
         return references;
@@ -75,8 +75,9 @@ public class ContainersModeDockerTests(DockerStack stack)
         // DCP names its container redis-…; the production compose project's redis runs in the same engine.
         var redis = Assert.Single((await stack.Engine.DockerOkAsync("ps", "--format", "{{.Names}}", "--filter", "ancestor=docker.io/library/redis:7"))
             .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), n => n.StartsWith("redis-", StringComparison.Ordinal));
-        var server = (await stack.Engine.DockerOkAsync("top", redis, "-o", "uid,comm")).Split('\n').Skip(1).Single(l => l.Contains("redis-server", StringComparison.Ordinal));
-        Assert.Equal("999", server.Trim().Split(' ')[0]); // the image's redis user, dropped to by its own entrypoint
+        // docker top needs the pid column in what ps prints
+        var server = (await stack.Engine.DockerOkAsync("top", redis, "-eo", "pid,uid,comm")).Split('\n').Skip(1).Single(l => l.Contains("redis-server", StringComparison.Ordinal));
+        Assert.Equal("999", server.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]); // the image's redis user, dropped to by its own entrypoint
     }
 
     [Fact]
