@@ -87,7 +87,8 @@ public class PublishRunTests
     [Fact]
     public async Task Checked_in_compose_files_match_the_published_bundle()
     {
-        const string command = "dotnet run --project AppHost --no-launch-profile -- --operation publish --step publish --output-path ../Tests/Hosting/Compose/golden";
+        var command = "dotnet run --project AppHost --no-launch-profile -- --operation publish --step publish --output-path ../Tests/Hosting/Compose/golden"
+            + $" --Ichrisbirch:Kubernetes:Host={Publisher.IngressHost} --Ichrisbirch:Kubernetes:TlsSecretName={Publisher.TlsSecretName}";
         var golden = Path.Combine(Publisher.RepoRoot, "Tests", "Hosting", "Compose", "golden");
         var fresh = await Publisher.ProductionCopyAsync();
         try
