@@ -16,7 +16,7 @@ public class OneShotCommandTests
             var trigger = b.AddExecutable("trigger", "/bin/sh", scratch.Path, "-c", "exec sleep 60");
             var step = b.AddOneShotCommand("step", "/bin/sh", scratch.Path, trigger, "-c", "echo \"$GREETING\" > step.txt; echo done")
                 .WithEnvironment("GREETING", "hello from the step");
-            b.AddExecutable("after", "/bin/sh", scratch.Path, "-c", "cat step.txt > after.txt; exec sleep 60").WaitForCompletion(step);
+            b.AddExecutable("after", "/bin/sh", scratch.Path, "-c", "cat step.txt > after.tmp && mv after.tmp after.txt; exec sleep 60").WaitForCompletion(step);
         });
 
         await WaitForAsync(app, "after", e => e.Snapshot.State?.Text == KnownResourceStates.Running);
