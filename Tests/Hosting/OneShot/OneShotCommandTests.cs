@@ -61,6 +61,23 @@ public class OneShotCommandTests
         Assert.Equal(KnownResourceStates.FailedToStart, step.Snapshot.State?.Text);
     }
 
+    [Fact]
+    public async Task A_trigger_that_fails_to_start_fails_the_command_and_what_waits_for_it_instead_of_holding_them()
+    {
+        using var scratch = new ScratchDirectory();
+        await using var app = await StartAsync(b =>
+        {
+            var trigger = b.AddExecutable("trigger", Path.Combine(scratch.Path, "no-such-server"), scratch.Path);
+            var step = b.AddOneShotCommand("step", "/bin/sh", scratch.Path, trigger, "-c", "touch ran");
+            b.AddExecutable("after", "/bin/sh", scratch.Path, "-c", "exec sleep 60").WaitForCompletion(step);
+        });
+
+        await WaitForAsync(app, "after", e => e.Snapshot.State?.Text == KnownResourceStates.FailedToStart);
+        Assert.True(app.Services.GetRequiredService<ResourceNotificationService>().TryGetCurrentState("step", out var step));
+        Assert.Equal(KnownResourceStates.FailedToStart, step.Snapshot.State?.Text);
+        Assert.False(File.Exists(Path.Combine(scratch.Path, "ran")));
+    }
+
     private static async Task<DistributedApplication> StartAsync(Action<IDistributedApplicationBuilder> configure)
     {
         // A bare model of /bin/sh processes; DCP is found through the AppHost assembly.
