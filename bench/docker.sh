@@ -32,7 +32,8 @@ trap cleanup EXIT
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
-(cd "$repo" && dotnet run --project AppHost --no-launch-profile -- --operation publish --step publish --output-path "$work" >/dev/null)
+(cd "$repo" && dotnet run --project AppHost --no-launch-profile -- --operation publish --step publish --output-path "$work" \
+  --Ichrisbirch:Kubernetes:Host=bench.example.com --Ichrisbirch:Kubernetes:TlsSecretName=bench-example-com-tls >/dev/null)
 for image in $(grep -h '^    image:' "$work"/docker-compose*.yml | awk '{print $2}' | sort -u); do
   if [ "${ICHRISBIRCH_DOCKER_OFFICIAL_IMAGES:-0}" = 1 ]; then docker pull -q "$image" >/dev/null; continue; fi
   name="${image##*/}"; name="${name%%:*}"

@@ -66,6 +66,25 @@ public class EnvironmentTests
         }
     }
 
+    [Theory]
+    [InlineData("Development", null)]
+    [InlineData("Testing", null)]
+    [InlineData("Production", "off")]
+    public async Task Only_Production_run_mode_turns_the_per_request_access_log_off(string environment, string? accessLog)
+    {
+        var model = await Models.AppHostModelAsync("--environment", environment, "--Ichrisbirch:Infrastructure=Local");
+        foreach (var name in new[] { "api", "app" })
+        {
+            var env = await Models.EnvironmentAsync(model.Resources.Single(r => r.Name == name));
+            Assert.Equal(accessLog, env.TryGetValue("ACCESS_LOG", out var value) ? value : null);
+        }
+        // Published, every environment logs each request (each replica's container log): the compose golden files hold no ACCESS_LOG.
+        foreach (var file in Directory.GetFiles(Path.Combine(Repository.Root, "Tests", "Hosting", "Compose", "golden"), "docker-compose*.yml"))
+        {
+            Assert.DoesNotContain("ACCESS_LOG", await File.ReadAllTextAsync(file), StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task Development_serves_with_reload_and_debug_logging()
     {
