@@ -32,6 +32,8 @@ internal static class Servers
             e.Port = server.Port;
             e.IsExternal = hostPort;
             if (proxyless) e.IsProxied = false;
+            // Proxied in run mode: the server's own port is fixed too, so the AppHost's health check reaches it directly.
+            else if (builder.ApplicationBuilder.ExecutionContext.IsRunMode) e.TargetPort ??= LocalServerEndpoint.FreeLoopbackPort();
         });
         if (proxyless) builder.WithFreePortWhenRandomized("http");
         if (server.Gunicorn) builder.WithGunicorn(server.Workers);

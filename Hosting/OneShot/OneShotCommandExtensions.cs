@@ -24,8 +24,43 @@ public static class OneShotCommandExtensions
             .WithParentRelationship(trigger)
             .WaitFor(trigger) // what the ready event means: the dashboard and the model show the order
             .ExcludeFromManifest();
-        builder.Eventing.Subscribe<ResourceReadyEvent>(trigger.Resource, (e, ct) => RunAsync(step.Resource, builder.ExecutionContext, e.Services, ct));
+        builder.Eventing.Subscribe<ResourceReadyEvent>(trigger.Resource, (e, ct) =>
+        {
+            step.Resource.Ran = true;
+            return RunAsync(step.Resource, builder.ExecutionContext, e.Services, ct);
+        });
+        builder.Eventing.Subscribe<BeforeStartEvent>((e, _) =>
+        {
+            FailWhenTriggerFails(step.Resource, trigger.Resource, e.Services);
+            return Task.CompletedTask;
+        });
         return step;
+    }
+
+    /// <summary>
+    /// A trigger that fails to start (or ends) before it was ever ready fails the step, as Aspire's <c>WaitFor</c> fails a
+    /// dependant, so what waits for the step's completion fails too instead of waiting for ever.
+    /// </summary>
+    private static void FailWhenTriggerFails(OneShotCommandResource step, IResource trigger, IServiceProvider services)
+    {
+        var notifications = services.GetRequiredService<ResourceNotificationService>();
+        var stopping = services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>().ApplicationStopping;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                var failed = await notifications.WaitForResourceAsync(trigger.Name,
+                    e => step.Ran || KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), stopping).ConfigureAwait(false);
+                if (step.Ran) return;
+                services.GetRequiredService<ResourceLoggerService>().GetLogger(step)
+                    .LogError("{Step} did not run: {Trigger} is {State} (see its log)", step.Name, trigger.Name, failed.Snapshot.State?.Text);
+                await notifications.PublishUpdateAsync(step, s => s with { State = KnownResourceStates.FailedToStart, StopTimeStamp = DateTime.UtcNow }).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The AppHost is stopping.
+            }
+        }, stopping);
     }
 
     private static async Task RunAsync(OneShotCommandResource step, DistributedApplicationExecutionContext execution, IServiceProvider services, CancellationToken ct)

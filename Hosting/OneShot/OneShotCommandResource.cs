@@ -19,4 +19,7 @@ public sealed class OneShotCommandResource(string name, string command, string w
 
     /// <summary>Its working directory.</summary>
     public string WorkingDirectory { get; } = workingDirectory;
+
+    /// <summary>Whether it has run (its trigger was ready once).</summary>
+    internal bool Ran { get; set; }
 }

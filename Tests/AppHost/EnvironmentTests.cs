@@ -63,6 +63,9 @@ public class EnvironmentTests
         {
             var endpoint = model.Resources.Single(r => r.Name == name).Annotations.OfType<EndpointAnnotation>().Single(e => e.Name == "http");
             Assert.Equal(proxied, endpoint.IsProxied);
+            // Proxied, the server's own port is fixed as well (below the ephemeral range): the health check reaches it
+            // directly rather than through DCP's proxy, which accepts before the server listens.
+            if (proxied) Assert.InRange(endpoint.TargetPort ?? 0, 20000, 32767);
         }
     }
 

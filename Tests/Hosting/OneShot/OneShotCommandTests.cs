@@ -16,7 +16,7 @@ public class OneShotCommandTests
             var trigger = b.AddExecutable("trigger", "/bin/sh", scratch.Path, "-c", "exec sleep 60");
             var step = b.AddOneShotCommand("step", "/bin/sh", scratch.Path, trigger, "-c", "echo \"$GREETING\" > step.txt; echo done")
                 .WithEnvironment("GREETING", "hello from the step");
-            b.AddExecutable("after", "/bin/sh", scratch.Path, "-c", "cat step.txt > after.txt; exec sleep 60").WaitForCompletion(step);
+            b.AddExecutable("after", "/bin/sh", scratch.Path, "-c", "cat step.txt > after.tmp && mv after.tmp after.txt; exec sleep 60").WaitForCompletion(step);
         });
 
         await WaitForAsync(app, "after", e => e.Snapshot.State?.Text == KnownResourceStates.Running);
@@ -59,6 +59,23 @@ public class OneShotCommandTests
         await WaitForAsync(app, "after", e => e.Snapshot.State?.Text == KnownResourceStates.FailedToStart);
         Assert.True(app.Services.GetRequiredService<ResourceNotificationService>().TryGetCurrentState("step", out var step));
         Assert.Equal(KnownResourceStates.FailedToStart, step.Snapshot.State?.Text);
+    }
+
+    [Fact]
+    public async Task A_trigger_that_fails_to_start_fails_the_command_and_what_waits_for_it_instead_of_holding_them()
+    {
+        using var scratch = new ScratchDirectory();
+        await using var app = await StartAsync(b =>
+        {
+            var trigger = b.AddExecutable("trigger", Path.Combine(scratch.Path, "no-such-server"), scratch.Path);
+            var step = b.AddOneShotCommand("step", "/bin/sh", scratch.Path, trigger, "-c", "touch ran");
+            b.AddExecutable("after", "/bin/sh", scratch.Path, "-c", "exec sleep 60").WaitForCompletion(step);
+        });
+
+        await WaitForAsync(app, "after", e => e.Snapshot.State?.Text == KnownResourceStates.FailedToStart);
+        Assert.True(app.Services.GetRequiredService<ResourceNotificationService>().TryGetCurrentState("step", out var step));
+        Assert.Equal(KnownResourceStates.FailedToStart, step.Snapshot.State?.Text);
+        Assert.False(File.Exists(Path.Combine(scratch.Path, "ran")));
     }
 
     private static async Task<DistributedApplication> StartAsync(Action<IDistributedApplicationBuilder> configure)
