@@ -19,7 +19,7 @@ internal static class DeploymentTargets
             {
                 nginx.Restart = RestartPolicy.Always;
                 nginx.Limits = new(Cpus: 1.0, MemoryMiB: 128); // one worker per CPU given (NginxConfig): TLS and proxying on one core
-                nginx.Timing = new(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5), Retries: 3);
+                nginx.Timing = new(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5), Retries: 3);
                 nginx.StopGracePeriod = TimeSpan.FromSeconds(10);
                 nginx.RateLimits.Add(new("/login", PerMinute: 10, Burst: 10)); // password guessing: 429 beyond the burst
             })

@@ -11,9 +11,14 @@ internal static class Servers
     /// <summary>WORKDIR of services/Dockerfile.</summary>
     private const string ImageWorkingDirectory = "/app";
 
-    /// <summary>How deployments probe a Python web service's /health.</summary>
+    /// <summary>
+    /// How deployments probe a Python web service's /health. Every 10 s: compose 1.29 / Docker 20.10 have no
+    /// start_interval, the first check waits a whole interval and the services start in a healthy-chain
+    /// (api → app → nginx), so `up` to healthy takes about three intervals; one check costs about 90 ms of CPU
+    /// (a python3 start in the container), so 10 s is under 1 % of a core per container.
+    /// </summary>
     public static IResourceBuilder<T> WithWebHealthTiming<T>(this IResourceBuilder<T> builder) where T : PythonAppResource
-        => builder.WithHealthCheckTiming(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), retries: 3);
+        => builder.WithHealthCheckTiming(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), retries: 3);
 
     /// <summary>
     /// Serves the app as this environment says (port, proxied or not, uvicorn/flask or gunicorn, workers, access log, reload, debugpy);

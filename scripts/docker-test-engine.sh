@@ -6,6 +6,11 @@
 #   env     print the DOCKER_HOST line for the processes that must reach it
 #   status  exit 0 when the private dockerd answers
 # ICHRISBIRCH_DOCKER_OFFICIAL_IMAGES=1: pull debian:bookworm-slim from the registry instead of debootstrapping it.
+# ICHRISBIRCH_DOCKER_USERLAND_PROXY=false (bench/docker.sh): published ports by iptables DNAT alone, as external
+# traffic reaches them on a real host, instead of docker-proxy copying every byte sent to 127.0.0.1 (a daemon
+# running with the other setting is restarted). The tests keep the default (true): docker-proxy holds each
+# published host port, so a fixed port another program takes later fails to bind instead of having its loopback
+# traffic redirected into a container.
 # Everything lives in its own places: data root (images, build cache, the debootstrapped base) in
 # $ICHRISBIRCH_DOCKER_CACHE (default /var/cache/ichrisbirch-docker, kept between runs so a warm run skips
 # debootstrap and the image builds' downloads); socket, pid file and exec root in /run/ichrisbirch-docker;
@@ -22,9 +27,11 @@ bridge_cidr=10.213.0.1/24
 pool=base=10.214.0.0/16,size=24
 base_image=debian:bookworm-slim
 base_tar="$cache/bookworm-minbase.tar"
+userland_proxy="${ICHRISBIRCH_DOCKER_USERLAND_PROXY:-true}"
 export DOCKER_HOST="unix://$sock"
 
 die() { echo "docker-test-engine: $*" >&2; exit 1; }
+case "$userland_proxy" in true|false) ;; *) die "ICHRISBIRCH_DOCKER_USERLAND_PROXY must be true or false, not '$userland_proxy'" ;; esac
 
 running() { [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null && docker info >/dev/null 2>&1; }
 
@@ -56,8 +63,9 @@ start_daemon() {
   setsid dockerd \
     --host "unix://$sock" --data-root "$cache/data-root" --exec-root "$run/exec" --pidfile "$pidfile" \
     --bridge "$bridge" --default-address-pool "$pool" \
-    --containerd-namespace ichrisbirch --containerd-plugins-namespace ichrisbirch-plugins \
+    --containerd-namespace ichrisbirch --containerd-plugins-namespace ichrisbirch-plugins --userland-proxy="$userland_proxy" \
     >"$run/dockerd.log" 2>&1 </dev/null &
+  echo "$userland_proxy" >"$run/userland-proxy"
   local i
   for i in $(seq 1 120); do
     running && return 0
@@ -102,7 +110,7 @@ stop_daemon() {
       kill -0 "$pid" 2>/dev/null && { kill -KILL "$pid"; sleep 1; }
     fi
   fi
-  rm -f "$pidfile" "$sock"
+  rm -f "$pidfile" "$sock" "$run/userland-proxy"
   ip link show "$bridge" >/dev/null 2>&1 && ip link delete "$bridge"
   return 0
 }
@@ -110,6 +118,7 @@ stop_daemon() {
 case "${1:-}" in
   start)
     install_tools
+    if running && [ "$(cat "$run/userland-proxy" 2>/dev/null || echo true)" != "$userland_proxy" ]; then stop_daemon; fi
     if running; then state=running; else start_daemon; state=started; fi
     ensure_base
     echo "$state"

@@ -91,7 +91,7 @@ public class ComposeBundleTests(PublishedBundle bundle) : IClassFixture<Publishe
 
         var api = bundle.Services.Map("api", "healthcheck");
         Assert.Equal(["CMD", "python3", "-m", "ichrisbirch.healthcheck", "http://localhost:8000/health"], api.List("test"));
-        Assert.Equal(("30s", "10s", "5s", "3"), ((string)api["interval"], (string)api["timeout"], (string)api["start_period"], (string)api["retries"]));
+        Assert.Equal(("10s", "10s", "5s", "3"), ((string)api["interval"], (string)api["timeout"], (string)api["start_period"], (string)api["retries"]));
         Assert.Equal("http://localhost:5000/health", bundle.Services.Map("app", "healthcheck").List("test").Last());
         Assert.Equal("http://localhost:8100/health", bundle.Services.Map("scheduler", "healthcheck").List("test").Last());
     }
