@@ -8,20 +8,20 @@ namespace Ichrisbirch.Tests.EndToEnd.Docker;
 [Collection(DockerCollection.Name)]
 public class DockerProductionTests(DockerStack stack)
 {
-    /// <summary>Writes a habit through nginx and the api; returns its name (the write was acknowledged with 201).</summary>
-    public static async Task<string> WriteHabitAsync(DockerStack stack, string prefix = "docker")
+    /// <summary>Writes a habit through nginx (production's, or the one on https <paramref name="port"/>) and the api; returns its name (the write was acknowledged with 201).</summary>
+    public static async Task<string> WriteHabitAsync(DockerStack stack, string prefix = "docker", int? port = null)
     {
         var name = $"{prefix}-{Guid.NewGuid():N}";
-        using var api = stack.Api();
+        using var api = stack.Api(port);
         using var created = await api.PostAsJsonAsync("/api/habits/", new { name, category = "docker-test" });
         Assert.True(created.StatusCode == HttpStatusCode.Created, $"POST /api/habits/ answered {(int)created.StatusCode}: {await created.Content.ReadAsStringAsync()}");
         return name;
     }
 
-    /// <summary>The names of every habit, read through nginx from the api.</summary>
-    public static async Task<HashSet<string>> HabitNamesAsync(DockerStack stack)
+    /// <summary>The names of every habit, read through nginx (production's, or the one on https <paramref name="port"/>) from the api.</summary>
+    public static async Task<HashSet<string>> HabitNamesAsync(DockerStack stack, int? port = null)
     {
-        using var client = stack.Client();
+        using var client = stack.Client(port: port);
         var habits = await client.GetFromJsonAsync<JsonElement>("/api/habits/");
         return [.. habits.EnumerateArray().Select(h => h.GetProperty("name").GetString()!)];
     }
