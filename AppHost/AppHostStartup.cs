@@ -50,6 +50,7 @@ internal static class AppHostStartup
         }
         builder.AskDcpInfoAhead(); // first: it runs while the other start hooks do
         builder.LowerDashboardPriority();
+        builder.EndDcpWithItsProcesses(); // Ctrl+C: nothing left once the services have stopped
         var anonymous = builder.Configuration.GetValue<bool>(AllowAnonymousKey);
         builder.Eventing.Subscribe<BeforeStartEvent>((e, _) =>
         {

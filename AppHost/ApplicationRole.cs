@@ -27,11 +27,13 @@ internal static class ApplicationRole
         var endpoint = ((IResourceWithEndpoints)postgres.Resource).GetEndpoint("tcp");
         if (postgres.Resource is LocalPostgresResource local)
         {
+            // Run by the AppHost on the server's ready event (after the database exists), not by DCP, which reports a
+            // one-shot's exit about 0.5 s late: every service's start waited for that (BENCHMARKS.md, issue #20).
             var psql = local.BinDirectory is { } bin ? Path.Combine(bin, "psql") : "psql";
-            return builder.AddExecutable(name, psql, builder.AppHostDirectory, [.. PsqlArguments(script)])
+            return builder.AddOneShotCommand(name, psql, builder.AppHostDirectory, postgres, [.. PsqlArguments(script)])
                 .WithEnvironment("PGHOST", endpoint.Property(EndpointProperty.Host))
                 .WithEnvironment("PGPORT", endpoint.Property(Infrastructure.LocalServerPort))
-                .WithRoleStep(postgres, local.PasswordParameter, role, password, settings.Database);
+                .WithRoleStep(local.PasswordParameter, role, password, settings.Database);
         }
 
         var server = builder.CreateResourceBuilder((PostgresServerResource)postgres.Resource)
@@ -45,12 +47,12 @@ internal static class ApplicationRole
             .WithResourceLimits(cpus: 0.25, memoryMiB: 64)
             .WithEnvironment("PGHOST", endpoint.Property(EndpointProperty.Host))
             .WithEnvironment("PGPORT", endpoint.Property(EndpointProperty.Port))
-            .WithRoleStep(postgres, server.Resource.PasswordParameter, role, password, settings.Database);
+            .WithRoleStep(server.Resource.PasswordParameter, role, password, settings.Database)
+            .WithParentRelationship(postgres).WaitFor(postgres);
     }
 
-    /// <summary>The step's connection (the superuser's, to the application database), the role it makes, run once per start after the server is healthy.</summary>
-    private static IResourceBuilder<T> WithRoleStep<T>(this IResourceBuilder<T> step, IResourceBuilder<IResourceWithConnectionString> postgres,
-        ParameterResource superuserPassword, string role, IResourceBuilder<ParameterResource> password, string database)
+    /// <summary>The step's connection (the superuser's, to the application database) and the role it makes; the step runs once per start after the server is healthy.</summary>
+    private static IResourceBuilder<T> WithRoleStep<T>(this IResourceBuilder<T> step, ParameterResource superuserPassword, string role, IResourceBuilder<ParameterResource> password, string database)
         where T : IResourceWithEnvironment, IResourceWithWaitSupport
         => step.WithEnvironment("PGUSER", "postgres")
             .WithEnvironment("PGPASSWORD", superuserPassword)
@@ -58,9 +60,7 @@ internal static class ApplicationRole
             .WithEnvironment("PGCONNECT_TIMEOUT", "10")
             .WithEnvironment("POSTGRES_APP_USER", role)
             .WithEnvironment("POSTGRES_APP_PASSWORD", password)
-            .WithRestartPolicy(RestartPolicy.No).WithRunToCompletion(TimeSpan.FromMinutes(5))
-            .WithParentRelationship(postgres)
-            .WaitFor(postgres);
+            .WithRestartPolicy(RestartPolicy.No).WithRunToCompletion(TimeSpan.FromMinutes(5));
 
     private static IEnumerable<string> PsqlArguments(string script) => ["--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--file", script];
 }

@@ -34,10 +34,13 @@ internal static class DeploymentTargets
     /// <summary>
     /// <c>k8s/base</c> from the Production model, <c>k8s/overlays/{production,development,testing}</c> from each
     /// environment's model; the services' image runs as uid 10001 (services/Dockerfile), postgres and redis as the
-    /// images' documented uid 999; each overlay in its own namespace; postgres writes its socket to /var/run/postgresql.
+    /// images' documented uid 999; each overlay in its own namespace; postgres writes its socket to /var/run/postgresql;
+    /// the production Ingresses serve https only, on the host and with the certificate of <paramref name="settings"/>.
     /// </summary>
-    public static IResourceBuilder<KustomizeBundleResource> AddKubernetesDeployment(this IDistributedApplicationBuilder builder, Action<IDistributedApplicationBuilder> topology)
+    public static IResourceBuilder<KustomizeBundleResource> AddKubernetesDeployment(this IDistributedApplicationBuilder builder, Action<IDistributedApplicationBuilder> topology,
+        KubernetesSettings settings)
         => builder.AddKustomizeBundle("kubernetes", topology)
+            .WithIngressTls(settings.Host, settings.TlsSecretName, settings.CertManagerIssuer).WithSetupHint(KubernetesSettings.Hint)
             .WithOverlay("Production", "production", @namespace: "ichrisbirch")
             .WithOverlay("Development", "development", @namespace: "ichrisbirch-development")
             .WithOverlay("Testing", "testing", @namespace: "ichrisbirch-testing")

@@ -45,6 +45,8 @@ public sealed record IchrisbirchSettings
     public bool ExitWithTestRunner { get; init; }
     /// <summary>Local-mode locations.</summary>
     public LocalSettings Local { get; init; } = new();
+    /// <summary>The published Kubernetes production overlay's host and certificate.</summary>
+    public KubernetesSettings Kubernetes { get; init; } = new();
     /// <summary>Restart policy of the long-running services (run-mode supervisor and published <c>restart:</c>).</summary>
     public RestartPolicy RestartPolicy { get; init; } = RestartPolicy.Always;
     /// <summary>The services' log level (LOG_LEVEL).</summary>

@@ -54,6 +54,6 @@ internal partial class Program
         if (settings.TestRunner) builder.AddTestRunner(settings, postgres, redis, api, app, scheduler);
 
         builder.AddComposeDeployment(Ichrisbirch).WithIngress("/", app).WithIngress("/api/", api);
-        builder.AddKubernetesDeployment(Ichrisbirch).WithIngress("/", app).WithIngress("/api/", api).WithAutoscaling(api, min: 2, max: 6);
+        builder.AddKubernetesDeployment(Ichrisbirch, settings.Kubernetes).WithIngress("/", app).WithIngress("/api/", api).WithAutoscaling(api, min: 2, max: 6);
     }
 }

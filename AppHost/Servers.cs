@@ -16,7 +16,7 @@ internal static class Servers
         => builder.WithHealthCheckTiming(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), retries: 3);
 
     /// <summary>
-    /// Serves the app as this environment says (port, proxied or not, uvicorn/flask or gunicorn, workers, reload, debugpy);
+    /// Serves the app as this environment says (port, proxied or not, uvicorn/flask or gunicorn, workers, access log, reload, debugpy);
     /// the port is reachable from outside the stack when <paramref name="hostPort"/>. A reloading server is deployed with its live source.
     /// </summary>
     public static IResourceBuilder<T> WithServerSettings<T>(this IResourceBuilder<T> builder, ServerSettings server, bool hostPort) where T : PythonAppResource
@@ -27,9 +27,12 @@ internal static class Servers
             e.Port = server.Port;
             e.IsExternal = hostPort;
             if (proxyless) e.IsProxied = false;
+            // Proxied in run mode: the server's own port is fixed too, so the AppHost's health check reaches it directly.
+            else if (builder.ApplicationBuilder.ExecutionContext.IsRunMode) e.TargetPort ??= LocalServerEndpoint.FreeLoopbackPort();
         });
         if (proxyless) builder.WithFreePortWhenRandomized("http");
         if (server.Gunicorn) builder.WithGunicorn(server.Workers);
+        if (!server.AccessLog && builder.ApplicationBuilder.ExecutionContext.IsRunMode) builder.WithEnvironment("ACCESS_LOG", "off");
         if (server.Debug) builder.WithDebugpy();
         if (server.Reload && builder.ApplicationBuilder.ExecutionContext.IsPublishMode) builder.WithLiveSource(builder.Resource.AppDirectory, ImageWorkingDirectory);
         return builder.WithReload(server.Reload).WithWebHealthTiming();

@@ -22,7 +22,8 @@ public static class LocalServerEndpoint
     // fail to bind (seen once in a full parallel test run).
     private const int FirstPort = 20000, EndPort = 32768;
 
-    private static int FreeLoopbackPort()
+    /// <summary>A free loopback port below the ephemeral range, for a server that binds it itself.</summary>
+    public static int FreeLoopbackPort()
     {
         for (var attempt = 0; attempt < 100; attempt++)
         {

@@ -5,6 +5,7 @@
 #   - `up -d --scale api=3` until every container is healthy
 #   - wrk -t2 -c16 -d6s over https through nginx (50 habits, api scaled to 3): the cached GET /api/habits/
 #     and the app's page /habits/, each run WRK_RUNS times (default 2)
+#   - then, in the same run, the AppHost's Production run mode and the bare service (bench/run.sh --only datapath)
 # The images postgres/redis/nginx are the stand-ins of Tests/EndToEnd/Docker/standins (no registry here),
 # or the official ones with ICHRISBIRCH_DOCKER_OFFICIAL_IMAGES=1.
 set -euo pipefail
@@ -28,7 +29,8 @@ trap cleanup EXIT
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
-(cd "$repo" && dotnet run --project AppHost --no-launch-profile -- --operation publish --step publish --output-path "$work" >/dev/null)
+(cd "$repo" && dotnet run --project AppHost --no-launch-profile -- --operation publish --step publish --output-path "$work" \
+  --Ichrisbirch:Kubernetes:Host=bench.example.com --Ichrisbirch:Kubernetes:TlsSecretName=bench-example-com-tls >/dev/null)
 for image in $(grep -h '^    image:' "$work"/docker-compose*.yml | awk '{print $2}' | sort -u); do
   if [ "${ICHRISBIRCH_DOCKER_OFFICIAL_IMAGES:-0}" = 1 ]; then docker pull -q "$image" >/dev/null; continue; fi
   name="${image##*/}"; name="${name%%:*}"
@@ -59,13 +61,14 @@ start="$(now)"; build --no-cache; echo "- services image (production target) bui
 start="$(now)"; build; echo "- services image build, warm (nothing changed): $(since "$start") s"
 docker rmi -f ichrisbirch-bench-probe >/dev/null
 start="$(now)"; compose up -d --build --scale api=3 >/dev/null 2>&1
+# Every long-running container healthy; the one-shot postgres-init (no healthcheck) exited 0.
 while :; do
-  statuses="$(docker inspect -f '{{.State.Health.Status}}' $(compose ps -q))"
-  [ "$(grep -c '^healthy$' <<<"$statuses")" -eq 8 ] && break
+  statuses="$(docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}} {{.State.ExitCode}}{{end}}' $(compose ps -q))"
+  ! grep -qv '^healthy$\|^exited 0$' <<<"$statuses" && [ "$(grep -c '^healthy$' <<<"$statuses")" -eq 8 ] && break
   [ "$(awk -v a="$start" -v b="$(now)" 'BEGIN { print (b - a > 600) }')" = 1 ] && { echo "- not all healthy within 600 s" >&2; exit 1; }
   sleep 1
 done
-echo "- \`up -d --scale api=3\` to all 8 containers healthy: $(since "$start") s"
+echo "- \`up -d --scale api=3\` to all 8 long-running containers healthy (postgres-init exited 0): $(since "$start") s"
 
 for i in $(seq 1 50); do
   curl -skf -o /dev/null -H "X-API-Key: $api_key" -H 'Content-Type: application/json' \
@@ -74,13 +77,29 @@ done
 echo
 echo "| path (https through nginx, api x3, 50 habits) | run | req/s | p50 | p99 |"
 echo "| --- | --- | --- | --- | --- |"
+cpu_by_path=()
 for path in /api/habits/ /habits/; do
   curl -skf -o /dev/null "https://127.0.0.1:$https_port$path"   # fills the cache
   for run in $(seq 1 "$runs"); do
+    # The first run of each path: where the two cores go (top's second sample, 4 s inside the 6 s run, by command).
+    if [ "$run" = 1 ]; then (sleep 1; top -b -n 2 -d 4 -w 200 | awk '/^top -/ {n++} n == 2 && $1 ~ /^[0-9]+$/ {cpu[$12] += $9}
+      END {for (c in cpu) if (cpu[c] >= 3) printf "%s %.0f%%\n", c, cpu[c]}' | sort -k2 -t' ' -rn | tr '\n' ',' \
+      >"$work/cpu-$run.txt") & fi
     out="$(wrk -t2 -c16 -d6s --latency "https://127.0.0.1:$https_port$path")"
     rps="$(awk '/^Requests\/sec/ {print $2}' <<<"$out")"
     p50="$(awk '$1 == "50%" {print $2}' <<<"$out")"; p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
-    errors="$(grep -E 'Non-2xx|Socket errors' <<<"$out" | tr '\n' ' ')"
+    errors="$(grep -E 'Non-2xx|Socket errors' <<<"$out" | tr '\n' ' ' || true)"
     echo "| \`GET $path\` | $run | $rps | $p50 | $p99 ${errors:+($errors)}|"
   done
+  wait; cpu_by_path+=("\`GET $path\` run 1, CPU by command (100 % = one core): $(cat "$work/cpu-1.txt" 2>/dev/null)")
 done
+echo
+printf -- '- %s\n' "${cpu_by_path[@]}"
+
+# Beside it, in the same run: the AppHost's Production run mode and the bare service (bench/run.sh's data path),
+# once the engine and its containers are gone. WITH_APPHOST=0 skips it.
+cleanup; trap - EXIT
+if [ "${WITH_APPHOST:-1}" = 1 ]; then
+  echo
+  bash "$repo/bench/run.sh" --only datapath --profiles production --wrk-runs "$runs" --wrk-seconds 6 | sed -n '/^## 5\./,$p'
+fi

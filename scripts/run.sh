@@ -15,14 +15,7 @@ for arg in "$@"; do
   esac
 done
 bash "$repo/scripts/bootstrap.sh"
-# Build first: with -getProperty alone, dotnet only evaluates the project (a fresh clone would have no AppHost.dll).
-if ! build_log="$(dotnet build "$repo/AppHost" --nologo -v q 2>&1)" \
-   || ! apphost_dll="$(dotnet msbuild "$repo/AppHost" -nologo -getProperty:TargetPath 2>&1)"; then
-  apphost_dll="$build_log"
-  printf '%s\n' "$apphost_dll" >&2
-  echo "run.sh: dotnet build AppHost failed (output above)." >&2
-  exit 1
-fi
+apphost_dll="$(bash "$repo/scripts/build-apphost.sh")" # compiled ahead of time: see the script
 if [ -z "${DOTNET_ENVIRONMENT:-}${ASPIRE_ENVIRONMENT:-}" ]; then export DOTNET_ENVIRONMENT=Development; fi
 cd "$repo/AppHost" # the content root: appsettings*.json and the env files are read from here
 exec dotnet "$apphost_dll" ${args[@]+"${args[@]}"}

@@ -30,7 +30,8 @@ import os
 preload_app = True
 # One line per request on stdout (so in each replica's container log), as uvicorn and flask run print without
 # gunicorn; under gunicorn the uvicorn worker writes its access lines to gunicorn's access log, off by default.
-accesslog = "-"
+# ACCESS_LOG=off: none (the AppHost's Production run mode, where every line would cross DCP to the dashboard).
+accesslog = None if os.environ.get("ACCESS_LOG") == "off" else "-"
 os.environ.setdefault("UV_TCP_SINGLE_ACCEPT", "1")  # read by libuv in each worker (inherits the environment)
 
 

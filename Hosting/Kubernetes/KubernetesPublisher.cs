@@ -28,6 +28,7 @@ internal static class KubernetesPublisher
     /// <summary>Translates the models and writes; returns the number of objects in the base. A deployer's <c>secrets.env</c> survives re-publishing.</summary>
     public static async Task<int> WriteAsync(KustomizeBundleResource environment, PublishedModels models, string output, CancellationToken cancellationToken)
     {
+        KubernetesIngressTls.Check(environment); // before any model is built or file written
         var root = Path.Combine(output, environment.OutputFolder);
         var baseline = await TranslateAsync(environment, models, environment.BaseEnvironment, isBase: true, cancellationToken).ConfigureAwait(false);
         var overlays = new List<(KubernetesOverlay Overlay, KubernetesTranslation Translation)>();

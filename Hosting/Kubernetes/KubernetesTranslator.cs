@@ -94,7 +94,9 @@ internal static class KubernetesTranslator
         {
             var target = published.Find(route.Service)
                 ?? throw new PublishException($"The ingress route {route.PathPrefix} names {route.Service}, which the {published.EnvironmentName} model does not publish; route to a published resource.");
-            objects[$"{route.Service}-ingress.yaml"] = KubernetesWorkloads.Ingress(route, target.TargetPort(route.EndpointName), environment.IngressClass);
+            var ingress = KubernetesWorkloads.Ingress(route, target.TargetPort(route.EndpointName), environment.IngressClass);
+            if (isBase) KubernetesIngressTls.Apply(ingress, environment, requestsCertificate: ReferenceEquals(route, environment.Routes[0]));
+            objects[$"{route.Service}-ingress.yaml"] = ingress;
         }
         KubernetesNetworkPolicies.Add(published, environment, objects);
         return new(objects, values.SecretKeys, images, configMaps);

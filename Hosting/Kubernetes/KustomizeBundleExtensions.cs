@@ -26,6 +26,19 @@ public static class KustomizeBundleExtensions
         return builder;
     }
 
+    /// <summary>
+    /// The base environment's Ingresses answer only <paramref name="host"/>, over https with the certificate in Secret
+    /// <paramref name="tlsSecretName"/>, and redirect http to https; with <paramref name="clusterIssuer"/>, cert-manager
+    /// issues that certificate. Empty values count as missing; the publish checks them (one line when missing or invalid).
+    /// </summary>
+    public static IResourceBuilder<KustomizeBundleResource> WithIngressTls(
+        this IResourceBuilder<KustomizeBundleResource> builder, string? host, string? tlsSecretName, string? clusterIssuer = null)
+    {
+        builder.Resource.IngressHost = host;
+        builder.Resource.TlsSecretName = tlsSecretName;
+        builder.Resource.ClusterIssuer = clusterIssuer;
+        return builder;
+    }
 
     /// <summary>Runs <paramref name="service"/> with <paramref name="min"/>..<paramref name="max"/> replicas in the base environment (other overlays: one).</summary>
     public static IResourceBuilder<KustomizeBundleResource> WithAutoscaling<T>(

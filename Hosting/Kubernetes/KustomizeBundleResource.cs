@@ -33,6 +33,18 @@ public sealed class KustomizeBundleResource(string name, Action<IDistributedAppl
     /// <summary>Ingress class of the routes (the rewrite annotations are nginx's).</summary>
     public string IngressClass { get; set; } = "nginx";
 
+    /// <summary>
+    /// The public host of the base environment's Ingresses (<c>spec.rules[].host</c> and <c>spec.tls[].hosts</c>); with
+    /// routes, the publish stops without it. Other environments answer plain http on any host.
+    /// </summary>
+    public string? IngressHost { get; set; }
+
+    /// <summary>The Secret (type <c>kubernetes.io/tls</c>) with the host's certificate and key (<c>spec.tls[].secretName</c>): the deployer's, or cert-manager's.</summary>
+    public string? TlsSecretName { get; set; }
+
+    /// <summary>A cert-manager ClusterIssuer that issues the certificate into <see cref="TlsSecretName"/>; null: the deployer creates that Secret.</summary>
+    public string? ClusterIssuer { get; set; }
+
     /// <summary>Namespace of the ingress controller, whose pods the network policies let reach the routed services.</summary>
     public string IngressControllerNamespace { get; set; } = "ingress-nginx";
 

@@ -8,6 +8,7 @@ namespace Ichrisbirch.Hosting.Publishing;
 internal sealed class PublishSession
 {
     private readonly List<PublishedModels> _models = [];
+    private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
     private bool _failed;
 
     /// <summary>The targets' step names, in the order the targets were added.</summary>
@@ -22,12 +23,13 @@ internal sealed class PublishSession
     }
 
     /// <summary>
-    /// Runs target step <paramref name="name"/>. After a target reported a failure the later ones do nothing, and the
-    /// last one stops the AppHost: stopped earlier, the pipeline would fail to start the next step, with a stack trace.
+    /// Runs target step <paramref name="name"/>. Every target runs, whichever failed before it (one target's failure
+    /// hides no other's output or error; a failure they share, such as the model's, is reported once), and after a
+    /// failure the last one stops the AppHost: stopped earlier, the pipeline would fail to start the next step, with a stack trace.
     /// </summary>
     public async Task RunAsync(PipelineStepContext context, string name, string label, Func<Task> publish)
     {
-        if (!_failed) _failed = !await PublishTargets.RunStepAsync(context, label, publish, stopOnFailure: false).ConfigureAwait(false);
+        if (!await PublishTargets.RunStepAsync(context, label, publish, stopOnFailure: false, _reported).ConfigureAwait(false)) _failed = true;
         if (_failed && Steps[^1] == name) PublishTargets.Stop(context);
     }
 

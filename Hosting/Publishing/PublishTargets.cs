@@ -37,11 +37,11 @@ public static class PublishTargets
 
     /// <summary>
     /// Runs a publish step: a <see cref="PublishException"/> becomes one line on stderr and exit code 1, instead of the
-    /// pipeline's stack traces and exit code 0 (with <paramref name="stopOnFailure"/>, the AppHost stops too); any other
-    /// failure keeps the pipeline's log and exits 1 too; a step cancelled because the AppHost stops ends quietly.
-    /// Returns false when the step reported a failure.
+    /// pipeline's stack traces and exit code 0 (with <paramref name="stopOnFailure"/>, the AppHost stops too; a message
+    /// already in <paramref name="reported"/> is not repeated); any other failure keeps the pipeline's log and exits 1
+    /// too; a step cancelled because the AppHost stops ends quietly. Returns false when the step reported a failure.
     /// </summary>
-    internal static async Task<bool> RunStepAsync(PipelineStepContext context, string label, Func<Task> step, bool stopOnFailure = true)
+    internal static async Task<bool> RunStepAsync(PipelineStepContext context, string label, Func<Task> step, bool stopOnFailure = true, ISet<string>? reported = null)
     {
         try
         {
@@ -50,7 +50,7 @@ public static class PublishTargets
         }
         catch (PublishException ex)
         {
-            Console.Error.WriteLine($"aspire publish ({label}): {ex.Message}");
+            if (reported?.Add(ex.Message) != false) Console.Error.WriteLine($"aspire publish ({label}): {ex.Message}");
             Environment.ExitCode = 1;
             if (stopOnFailure) Stop(context);
             return false;

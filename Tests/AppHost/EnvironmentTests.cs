@@ -63,6 +63,28 @@ public class EnvironmentTests
         {
             var endpoint = model.Resources.Single(r => r.Name == name).Annotations.OfType<EndpointAnnotation>().Single(e => e.Name == "http");
             Assert.Equal(proxied, endpoint.IsProxied);
+            // Proxied, the server's own port is fixed as well (below the ephemeral range): the health check reaches it
+            // directly rather than through DCP's proxy, which accepts before the server listens.
+            if (proxied) Assert.InRange(endpoint.TargetPort ?? 0, 20000, 32767);
+        }
+    }
+
+    [Theory]
+    [InlineData("Development", null)]
+    [InlineData("Testing", null)]
+    [InlineData("Production", "off")]
+    public async Task Only_Production_run_mode_turns_the_per_request_access_log_off(string environment, string? accessLog)
+    {
+        var model = await Models.AppHostModelAsync("--environment", environment, "--Ichrisbirch:Infrastructure=Local");
+        foreach (var name in new[] { "api", "app" })
+        {
+            var env = await Models.EnvironmentAsync(model.Resources.Single(r => r.Name == name));
+            Assert.Equal(accessLog, env.TryGetValue("ACCESS_LOG", out var value) ? value : null);
+        }
+        // Published, every environment logs each request (each replica's container log): the compose golden files hold no ACCESS_LOG.
+        foreach (var file in Directory.GetFiles(Path.Combine(Repository.Root, "Tests", "Hosting", "Compose", "golden"), "docker-compose*.yml"))
+        {
+            Assert.DoesNotContain("ACCESS_LOG", await File.ReadAllTextAsync(file), StringComparison.Ordinal);
         }
     }
 

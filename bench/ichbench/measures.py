@@ -90,10 +90,12 @@ def measure_publish(args, out: dict) -> None:
     print("\n## 4. Publish (warm, `--no-build`, no launch profile)\n")
     base = ["dotnet", "run", "--project", "AppHost", "--no-build", "--no-launch-profile", "--"]
     apphost = os.path.join(REPO, "AppHost", "bin", "Debug", "net10.0", "AppHost")
+    # The Kubernetes Ingress's host and TLS Secret: deployer input without a default (README, Publish: Kubernetes).
+    k8s = ["--Ichrisbirch:Kubernetes:Host=bench.example.com", "--Ichrisbirch:Kubernetes:TlsSecretName=bench-example-com-tls"]
     kinds = {
-        "compose: dotnet run … --operation publish --step publish": lambda d: base + ["--operation", "publish", "--step", "publish", "--output-path", d],
-        "manifest: dotnet run … --publisher manifest": lambda d: base + ["--publisher", "manifest", "--output-path", os.path.join(d, "aspire-manifest.json")],
-        "compose, AppHost binary directly (no dotnet run CLI)": lambda d: [apphost, "--operation", "publish", "--step", "publish", "--output-path", d],
+        "compose: dotnet run … --operation publish --step publish": lambda d: base + ["--operation", "publish", "--step", "publish", "--output-path", d] + k8s,
+        "manifest: dotnet run … --publisher manifest": lambda d: base + ["--publisher", "manifest", "--output-path", os.path.join(d, "aspire-manifest.json")] + k8s,
+        "compose, AppHost binary directly (no dotnet run CLI)": lambda d: [apphost, "--operation", "publish", "--step", "publish", "--output-path", d] + k8s,
     }
     res: dict[str, list] = {k: [] for k in kinds}
     files: dict[str, list] = {}

@@ -64,10 +64,16 @@ class Profile:
     def apphost_dir(self) -> str:
         return os.path.join(self.root, "AppHost")
 
+    @property
+    def apphost_dll(self) -> str:
+        """scripts/run.sh's build (scripts/build-apphost.sh: ReadyToRun) where the tree has one, else the JIT build (older commits)."""
+        ready = os.path.join(self.root, "artifacts", "ready", "publish", "AppHost", "release", "AppHost.dll")
+        return ready if os.path.isfile(ready) else os.path.join(self.apphost_dir, "bin", "Debug", "net10.0", "AppHost.dll")
+
     def command(self) -> list[str]:
         """What scripts/run.sh execs (the built AppHost in its folder, no resident `dotnet run`), plus Aspire's
         health monitor at Debug so that the console says when Aspire saw each resource ready."""
-        return ["dotnet", os.path.join(self.apphost_dir, "bin", "Debug", "net10.0", "AppHost.dll"),
+        return ["dotnet", self.apphost_dll,
                 "--Ichrisbirch:Infrastructure=Local", "--Logging:LogLevel:Aspire.Hosting.Health=Debug"]
 
     def env(self) -> dict[str, str]:

@@ -19,18 +19,26 @@ def prepare(rev: str, work: str) -> str:
     finds the venv next to its services/)."""
     sha = subprocess.run(["git", "rev-parse", "--short", rev], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
     root = os.path.join(tempfile.gettempdir(), f"ichrisbirch-bench-before-{sha}")
-    if os.path.isfile(os.path.join(root, "AppHost", "bin", "Debug", "net10.0", "AppHost.dll")):
+    venv = os.path.join(REPO, "services", ".venv")
+    link = os.path.join(root, "services", ".venv")
+    built = [("artifacts", "ready", "publish", "AppHost", "release"), ("AppHost", "bin", "Debug", "net10.0")]  # run.sh's, or the JIT build
+    if any(os.path.isfile(os.path.join(root, *d, "AppHost.dll")) for d in built):
         log(f"before: reusing {root}")
+        if os.path.islink(link) and os.readlink(link) != venv:  # made by another checkout, maybe gone since
+            os.remove(link)
+            os.symlink(venv, link)
         return root
     blob = subprocess.run(["git", "archive", sha], cwd=REPO, capture_output=True, check=True).stdout
     tarfile.open(fileobj=io.BytesIO(blob)).extractall(root)
-    venv = os.path.join(REPO, "services", ".venv")
     if os.path.isdir(venv):
-        os.symlink(venv, os.path.join(root, "services", ".venv"))
+        os.symlink(venv, link)
     log(f"before: building {sha}'s AppHost in {root}")
-    build = subprocess.run(["dotnet", "build", "AppHost", "--nologo", "-v", "q"], cwd=root, capture_output=True, text=True)
+    # As that commit's scripts/run.sh builds it: ahead of time where it has scripts/build-apphost.sh, else the JIT build.
+    own = os.path.isfile(os.path.join(root, "scripts", "build-apphost.sh"))
+    command = ["bash", "scripts/build-apphost.sh"] if own else ["dotnet", "build", "AppHost", "--nologo", "-v", "q"]
+    build = subprocess.run(command, cwd=root, capture_output=True, text=True)
     if build.returncode != 0:
-        raise RuntimeError(f"dotnet build of {sha} failed: {(build.stdout + build.stderr)[-600:]}")
+        raise RuntimeError(f"building {sha}'s AppHost failed: {(build.stdout + build.stderr)[-600:]}")
     return root
 
 

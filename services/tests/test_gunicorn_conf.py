@@ -15,6 +15,16 @@ CONF = runpy.run_path(str(Path(__file__).resolve().parents[1] / "gunicorn.conf.p
 AFFINITY = len(os.sched_getaffinity(0))
 
 
+@pytest.mark.parametrize(("value", "expected"), [(None, "-"), ("on", "-"), ("off", None)])
+def test_the_access_log_goes_to_stdout_unless_access_log_is_off(monkeypatch: pytest.MonkeyPatch, value: str | None, expected: str | None) -> None:
+    if value is None:
+        monkeypatch.delenv("ACCESS_LOG", raising=False)
+    else:
+        monkeypatch.setenv("ACCESS_LOG", value)
+    conf = runpy.run_path(str(Path(__file__).resolve().parents[1] / "gunicorn.conf.py"))
+    assert conf["accesslog"] == expected
+
+
 def test_workers_follow_web_concurrency_when_set() -> None:
     assert CONF["worker_count"]({"WEB_CONCURRENCY": "3"}) == 3
 

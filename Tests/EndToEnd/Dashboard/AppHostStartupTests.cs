@@ -23,16 +23,22 @@ public class AppHostStartupTests
     }
 
     [Fact]
-    public async Task Run_script_runs_the_built_apphost_without_dotnet_run_and_honours_the_anonymous_opt_in()
+    public async Task Run_script_runs_the_apphost_built_ahead_of_time_without_dotnet_run_and_honours_the_anonymous_opt_in()
     {
         var script = Path.Combine(AppHostProcess.RepositoryDirectory, "scripts", "run.sh");
         await using var appHost = AppHostProcess.Start(null, ["bash", script, "--anonymous-dashboard"]);
         await appHost.WaitForDashboardAsync(TimeSpan.FromSeconds(240));
 
-        // run.sh execs the AppHost: the process it started is the AppHost itself, with no `dotnet run` above or beside it.
+        // run.sh execs the AppHost: the process it started is the AppHost itself, with no `dotnet run` above or beside it,
+        // built ahead of time by scripts/build-apphost.sh (ReadyToRun code in the AppHost's assembly).
         var cmdline = File.ReadAllText($"/proc/{appHost.Process.Id}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("dotnet", Path.GetFileName(cmdline[0]));
-        Assert.Equal(AppHostProcess.AppHostDll, cmdline[1]);
+        Assert.Equal(Path.Combine(AppHostProcess.RepositoryDirectory, "artifacts", "ready", "publish", "AppHost", "release", "AppHost.dll"), cmdline[1]);
+        using (var peFile = File.OpenRead(cmdline[1]))
+        using (var pe = new System.Reflection.PortableExecutable.PEReader(peFile))
+        {
+            Assert.True(pe.PEHeaders.CorHeader?.ManagedNativeHeaderDirectory.Size > 0, $"{cmdline[1]} has no ReadyToRun code");
+        }
         Assert.DoesNotContain(appHost.Output.Split('\n'), l => l.Contains("Login to the dashboard", StringComparison.Ordinal));
 
         using var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(30) };

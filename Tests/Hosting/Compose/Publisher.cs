@@ -17,6 +17,19 @@ public static class Publisher
         ["app-admin-password"] = "admin-Secret-8e2d17",
     };
 
+    /// <summary>
+    /// The Kubernetes production overlay's host, TLS Secret and cert-manager issuer handed to every publish (as a
+    /// deployer passes them; the repository sets none), and the settings that give them.
+    /// </summary>
+    public const string IngressHost = "ichrisbirch.example.com", TlsSecretName = "ichrisbirch-example-com-tls", ClusterIssuer = "letsencrypt-prod";
+
+    public static readonly IReadOnlyDictionary<string, string> KubernetesSettings = new Dictionary<string, string>
+    {
+        ["Ichrisbirch__Kubernetes__Host"] = IngressHost,
+        ["Ichrisbirch__Kubernetes__TlsSecretName"] = TlsSecretName,
+        ["Ichrisbirch__Kubernetes__CertManagerIssuer"] = ClusterIssuer,
+    };
+
     public static string RepoRoot => Repository.Root;
 
     /// <summary>
@@ -40,6 +53,7 @@ public static class Publisher
         if (environment is not null) start.Environment["DOTNET_ENVIRONMENT"] = environment;
         if (path is not null) start.Environment["PATH"] = path;
         foreach (var (name, value) in Secrets) start.Environment[$"Parameters__{name}"] = value;
+        foreach (var (name, value) in KubernetesSettings) start.Environment[name] = value;
         foreach (var (name, value) in variables ?? new Dictionary<string, string>()) start.Environment[name] = value;
 
         var clock = Stopwatch.StartNew();

@@ -72,13 +72,16 @@ public static class Manifests
 
     /// <summary>
     /// Writes the manifests of <paramref name="topology"/> in-process, with the Kubernetes environment the
-    /// AppHost configures (overlays, ingress, image users, autoscaling) as its Production model holds it.
+    /// AppHost configures (overlays, ingress, image users, autoscaling) as its Production model holds it, and the
+    /// Ingress host, TLS Secret and issuer every test publish gets (<see cref="Publisher.KubernetesSettings"/>), then <paramref name="configure"/>.
     /// </summary>
-    public static async Task<string> WriteAsync(Action<IDistributedApplicationBuilder> topology, string? output = null)
+    public static async Task<string> WriteAsync(Action<IDistributedApplicationBuilder> topology, string? output = null, Action<KustomizeBundleResource>? configure = null)
     {
         var appHost = Path.Combine(Publisher.RepoRoot, "AppHost");
         var models = new PublishedModels(topology, appHost);
         var environment = (await models.GetAsync("Production")).Model.Resources.OfType<KustomizeBundleResource>().Single();
+        (environment.IngressHost, environment.TlsSecretName, environment.ClusterIssuer) = (Publisher.IngressHost, Publisher.TlsSecretName, Publisher.ClusterIssuer);
+        configure?.Invoke(environment);
         output ??= System.IO.Directory.CreateTempSubdirectory("k8s-model-").FullName;
         try
         {
