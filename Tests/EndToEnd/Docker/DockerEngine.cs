@@ -102,8 +102,6 @@ public sealed class DockerEngine
     /// <summary>As above, with <paramref name="variables"/> added to the command's environment (they win over .env).</summary>
     public Task<(int ExitCode, string Output)> ComposeAsync(string folder, string environment, TimeSpan timeout, string[] args, IReadOnlyDictionary<string, string>? variables)
     {
-        var env = new Dictionary<string, string>(Environment);
-        foreach (var (k, v) in variables ?? new Dictionary<string, string>()) env[k] = v;
         var files = environment switch
         {
             "production" => new[] { "-f", "docker-compose.yml" },
@@ -111,7 +109,15 @@ public sealed class DockerEngine
             "development" => ["-f", "docker-compose.yml", "-f", "docker-compose.dev.yml"],
             _ => throw new ArgumentException($"unknown environment {environment}", nameof(environment)),
         };
-        return Processes.RunAsync("docker-compose", ["-p", Project(environment), .. files, .. args], folder, env, timeout);
+        return ComposeCommandAsync(folder, timeout, ["-p", Project(environment), .. files, .. args], variables);
+    }
+
+    /// <summary><c>docker-compose <paramref name="args"/></c> in <paramref name="folder"/>, <paramref name="variables"/> added to its environment (they win over .env).</summary>
+    public Task<(int ExitCode, string Output)> ComposeCommandAsync(string folder, TimeSpan timeout, string[] args, IReadOnlyDictionary<string, string>? variables = null)
+    {
+        var env = new Dictionary<string, string>(Environment);
+        foreach (var (k, v) in variables ?? new Dictionary<string, string>()) env[k] = v;
+        return Processes.RunAsync("docker-compose", args, folder, env, timeout);
     }
 
     /// <summary>The compose project of an environment.</summary>
@@ -121,26 +127,33 @@ public sealed class DockerEngine
     public async Task<string> HealthAsync(string container)
         => await DockerOkAsync("inspect", "-f", "{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}", container);
 
-    /// <summary>The ids of a project's containers of <paramref name="service"/> (all services when null), running or not.</summary>
-    public async Task<string[]> ContainersAsync(string environment, string? service = null)
+    /// <summary>The ids of an environment's containers of <paramref name="service"/> (all services when null), running or not.</summary>
+    public Task<string[]> ContainersAsync(string environment, string? service = null) => ProjectContainersAsync(Project(environment), service);
+
+    /// <summary>The ids of a compose project's containers of <paramref name="service"/> (all services when null), running or not.</summary>
+    public async Task<string[]> ProjectContainersAsync(string project, string? service = null)
     {
-        var args = new List<string> { "ps", "-aq", "--filter", $"label=com.docker.compose.project={Project(environment)}" };
+        var args = new List<string> { "ps", "-aq", "--filter", $"label=com.docker.compose.project={project}" };
         if (service is not null) args.AddRange(["--filter", $"label=com.docker.compose.service={service}"]);
         var output = await DockerOkAsync([.. args]);
         return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
     }
 
     /// <summary>
-    /// Waits until <paramref name="expected"/> containers of the project run healthy and every other one is a one-shot
+    /// Waits until <paramref name="expected"/> containers of the environment run healthy and every other one is a one-shot
     /// step that exited 0; fails with each one's status and last log lines.
     /// </summary>
-    public async Task WaitHealthyAsync(string environment, int expected, TimeSpan timeout)
+    public Task WaitHealthyAsync(string environment, int expected, TimeSpan timeout) => WaitProjectHealthyAsync(Project(environment), expected, timeout);
+
+    /// <summary>As <see cref="WaitHealthyAsync"/>, for any compose project.</summary>
+    public async Task WaitProjectHealthyAsync(string project, int expected, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         var report = "";
+        string[] ids = [];
         while (DateTime.UtcNow < deadline)
         {
-            var ids = await ContainersAsync(environment);
+            ids = await ProjectContainersAsync(project);
             var statuses = new List<string>();
             foreach (var id in ids) statuses.Add(await DockerOkAsync("inspect", "-f", "{{.Name}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}} {{.State.ExitCode}}", id));
             report = string.Join("\n", statuses);
@@ -149,10 +162,8 @@ public sealed class DockerEngine
             if (serving.Count == expected && serving.All(s => s.EndsWith(" running healthy 0", StringComparison.Ordinal))) return;
             await Task.Delay(TimeSpan.FromSeconds(2));
         }
-        var logs = await ComposeAsync(BundleFolderFor(environment), environment, TimeSpan.FromMinutes(1), "logs", "--tail", "15");
-        Assert.Fail($"{Project(environment)}: not all {expected} containers healthy within {timeout}:\n{report}\n{logs.Output}");
+        var logs = new List<string>();
+        foreach (var id in ids) logs.Add($"{await DockerOkAsync("inspect", "-f", "{{.Name}}", id)}:\n{(await DockerAsync("logs", "--tail", "15", id)).Output}");
+        Assert.Fail($"{project}: not all {expected} containers healthy within {timeout}:\n{report}\n{string.Join("\n", logs)}");
     }
-
-    /// <summary>Where each environment's bundle lives (set by <see cref="DockerStack"/>).</summary>
-    public Func<string, string> BundleFolderFor { get; set; } = _ => Repository.Root;
 }

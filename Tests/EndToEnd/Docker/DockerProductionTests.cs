@@ -8,20 +8,20 @@ namespace Ichrisbirch.Tests.EndToEnd.Docker;
 [Collection(DockerCollection.Name)]
 public class DockerProductionTests(DockerStack stack)
 {
-    /// <summary>Writes a habit through nginx and the api; returns its name (the write was acknowledged with 201).</summary>
-    public static async Task<string> WriteHabitAsync(DockerStack stack, string prefix = "docker")
+    /// <summary>Writes a habit through nginx (production's, or the one on https <paramref name="port"/>) and the api; returns its name (the write was acknowledged with 201).</summary>
+    public static async Task<string> WriteHabitAsync(DockerStack stack, string prefix = "docker", int? port = null)
     {
         var name = $"{prefix}-{Guid.NewGuid():N}";
-        using var api = stack.Api();
+        using var api = stack.Api(port);
         using var created = await api.PostAsJsonAsync("/api/habits/", new { name, category = "docker-test" });
         Assert.True(created.StatusCode == HttpStatusCode.Created, $"POST /api/habits/ answered {(int)created.StatusCode}: {await created.Content.ReadAsStringAsync()}");
         return name;
     }
 
-    /// <summary>The names of every habit, read through nginx from the api.</summary>
-    public static async Task<HashSet<string>> HabitNamesAsync(DockerStack stack)
+    /// <summary>The names of every habit, read through nginx (production's, or the one on https <paramref name="port"/>) from the api.</summary>
+    public static async Task<HashSet<string>> HabitNamesAsync(DockerStack stack, int? port = null)
     {
-        using var client = stack.Client();
+        using var client = stack.Client(port: port);
         var habits = await client.GetFromJsonAsync<JsonElement>("/api/habits/");
         return [.. habits.EnumerateArray().Select(h => h.GetProperty("name").GetString()!)];
     }
@@ -48,17 +48,16 @@ public class DockerProductionTests(DockerStack stack)
     }
 
     [Fact]
-    public async Task Http_redirects_to_https_and_https_answers_with_hsts()
+    public async Task Http_redirects_to_https_on_the_non_default_https_port_of_env_and_https_answers_with_hsts()
     {
         using var http = stack.Client("http");
         using var redirect = await http.GetAsync("/habits/?page=1");
         Assert.Equal(HttpStatusCode.MovedPermanently, redirect.StatusCode);
-        var location = redirect.Headers.Location!;
-        Assert.Equal("https", location.Scheme);
-        Assert.Equal("/habits/?page=1", location.PathAndQuery);
+        // HTTPS_PORT in .env is 28443, not 443: a Location without it would send the browser to a port nothing serves.
+        Assert.Equal($"https://127.0.0.1:{DockerStack.HttpsPort}/habits/?page=1", redirect.Headers.Location?.OriginalString);
 
         using var https = stack.Client();
-        using var page = await https.GetAsync("/habits/");
+        using var page = await https.GetAsync(redirect.Headers.Location);
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.True(page.Headers.TryGetValues("Strict-Transport-Security", out var hsts), "no Strict-Transport-Security header over https");
         Assert.Contains("max-age=", string.Join(",", hsts));

@@ -41,7 +41,6 @@ public sealed class DockerStack : IAsyncLifetime
         try
         {
             Bundle = await Publisher.PublishAsync();
-            Engine.BundleFolderFor = _ => Bundle;
             await StandIns.BuildAsync(Engine, Bundle);
             await WriteEnvAsync();
             var clock = Stopwatch.StartNew();
@@ -64,22 +63,25 @@ public sealed class DockerStack : IAsyncLifetime
         return output;
     }
 
-    /// <summary>An https client for nginx that trusts exactly the test's certificate and follows no redirect.</summary>
-    public HttpClient Client(string scheme = "https")
+    /// <summary>
+    /// An https client for nginx that trusts exactly the test's certificate and follows no redirect; on production's
+    /// port of <paramref name="scheme"/> unless <paramref name="port"/> names another nginx's.
+    /// </summary>
+    public HttpClient Client(string scheme = "https", int? port = null)
     {
         var handler = new HttpClientHandler
         {
             AllowAutoRedirect = false,
             ServerCertificateCustomValidationCallback = (_, cert, _, _) => cert is not null && cert.Thumbprint == Certificate.Thumbprint,
         };
-        var port = scheme == "https" ? HttpsPort : HttpPort;
+        port ??= scheme == "https" ? HttpsPort : HttpPort;
         return new HttpClient(handler) { BaseAddress = new Uri($"{scheme}://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
     }
 
-    /// <summary>A client for the api's write endpoints through nginx (X-API-Key from .env).</summary>
-    public HttpClient Api()
+    /// <summary>A client for the api's write endpoints through nginx (X-API-Key from .env), on production's https port unless <paramref name="port"/> says.</summary>
+    public HttpClient Api(int? port = null)
     {
-        var client = Client();
+        var client = Client(port: port);
         client.DefaultRequestHeaders.Add("X-API-Key", Env["API_SECRET_KEY"]);
         return client;
     }

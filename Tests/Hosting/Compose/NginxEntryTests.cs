@@ -90,6 +90,48 @@ public class NginxEntryTests(PublishedBundle bundle) : IClassFixture<PublishedBu
         }
     }
 
+    [Fact]
+    public async Task The_start_script_reloads_nginx_when_the_upstream_names_get_new_addresses_and_not_before()
+    {
+        // getent, which the script asks every 5 s for app's and api's addresses (Docker's DNS in the bundle), answers
+        // from a file here: a new address is a container re-created or a replica added.
+        using var dns = new ScratchDirectory();
+        var (addresses, calls, getent) = (Path.Combine(dns.Path, "addresses"), Path.Combine(dns.Path, "calls"), Path.Combine(dns.Path, "getent"));
+        await File.WriteAllTextAsync(addresses, "10.214.0.5\n");
+        await File.WriteAllTextAsync(getent, $"#!/bin/sh\necho \"$2\" >> {calls}\nsed \"s/$/ STREAM $2/\" {addresses}\n");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(getent, (UnixFileMode)0b111_101_101);
+        using var first = new HeaderEchoUpstream();
+        using var second = new HeaderEchoUpstream();
+        var port = NginxRun.FreePort();
+        string Conf(HeaderEchoUpstream upstream) => NginxRun.Substitute(Published("http.conf"), [.. Upstreams(upstream), "listen 80;", $"listen 127.0.0.1:{port};"]);
+        await using var nginx = await NginxRun.StartScriptAsync(Published("start.sh"), d => File.WriteAllTextAsync(Path.Combine(d, "http.conf"), Conf(first)),
+            new Dictionary<string, string> { ["NGINX_PROTOCOL"] = "http", ["PATH"] = $"{dns.Path}:{Environment.GetEnvironmentVariable("PATH")}" },
+            new Uri($"http://127.0.0.1:{port}/nginx-health"));
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+        int Calls() => File.Exists(calls) ? File.ReadAllLines(calls).Length : 0;
+
+        // Another configuration, the same addresses: the script looks again and leaves nginx as it is.
+        await File.WriteAllTextAsync(Path.Combine(nginx.Directory, "http.conf"), Conf(second));
+        var looked = Calls() + 4; // two names a round: 4 calls on, a round begun after the change has decided
+        await WaitUntilAsync(() => Task.FromResult(Calls() >= looked), "the script did not look up the addresses again within 30 s");
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/habits/")).StatusCode);
+        Assert.Equal(0, second.Connections);
+
+        await File.WriteAllTextAsync(addresses, "10.214.0.6\n");
+        await WaitUntilAsync(async () => (await client.GetAsync("/api/habits/")).IsSuccessStatusCode && second.Connections > 0,
+            "nginx was not reloaded within 30 s of the upstream names' new address");
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> done, string failure)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await done())
+        {
+            Assert.True(DateTime.UtcNow < deadline, failure);
+            await Task.Delay(200);
+        }
+    }
+
     [Theory]
     [InlineData("ftp", "", "NGINX_PROTOCOL in .env must be https or http, not 'ftp'")]
     [InlineData("https", "", "set TLS_CERTIFICATE and TLS_CERTIFICATE_KEY in .env")]

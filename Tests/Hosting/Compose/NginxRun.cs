@@ -56,7 +56,7 @@ internal sealed class NginxRun : IAsyncDisposable
     /// <summary>
     /// The bundle's <c>nginx/start.sh</c> run by <c>sh</c> as the nginx service runs it, on the folder that
     /// <paramref name="prepare"/> fills: every <c>/etc/nginx/</c> and <c>/run/nginx-entry</c> path of the script is moved into
-    /// that folder, and nginx's pid file and error log too (all the script and configurations otherwise keep).
+    /// that folder, and nginx's pid file (its reload's too) and error log (all the script and configurations otherwise keep).
     /// </summary>
     public static async Task<NginxRun> StartScriptAsync(string script, Func<string, Task> prepare, IReadOnlyDictionary<string, string> environment, Uri ready)
     {
@@ -65,7 +65,8 @@ internal sealed class NginxRun : IAsyncDisposable
         await prepare(directory);
         var path = Path.Combine(directory, "start.sh");
         await File.WriteAllTextAsync(path, Substitute(script,
-            ["/etc/nginx/", directory + "/", "/run/nginx-entry", directory + "/run", "'daemon off;'", $"'daemon off; pid {directory}/nginx.pid; error_log {directory}/error.log;'"]));
+            ["/etc/nginx/", directory + "/", "/run/nginx-entry", directory + "/run", "'daemon off;'", $"'daemon off; pid {directory}/nginx.pid; error_log {directory}/error.log;'",
+             "-s reload", $"-g 'pid {directory}/nginx.pid;' -s reload"]));
         var start = new ProcessStartInfo("/bin/sh", [path]);
         foreach (var (name, value) in environment) start.Environment[name] = value;
         return await WaitReadyAsync(start, directory, ready);

@@ -83,17 +83,23 @@ public static class Publisher
     /// </summary>
     public static async Task<string> ProductionCopyAsync()
     {
-        var original = await s_production.Value;
         var copy = Directory.CreateTempSubdirectory("compose-publish-").FullName;
-        foreach (var directory in Directory.EnumerateDirectories(original, "*", SearchOption.AllDirectories))
-        {
-            Directory.CreateDirectory(Path.Combine(copy, Path.GetRelativePath(original, directory)));
-        }
-        foreach (var file in Directory.EnumerateFiles(original, "*", SearchOption.AllDirectories))
-        {
-            File.Copy(file, Path.Combine(copy, Path.GetRelativePath(original, file)));
-        }
+        CopyTree(await s_production.Value, copy);
         return copy;
+    }
+
+    /// <summary>Copies every folder and file under <paramref name="source"/> into <paramref name="target"/> (made where missing), replacing files there.</summary>
+    public static void CopyTree(string source, string target)
+    {
+        Directory.CreateDirectory(target);
+        foreach (var directory in Directory.EnumerateDirectories(source, "*", SearchOption.AllDirectories))
+        {
+            Directory.CreateDirectory(Path.Combine(target, Path.GetRelativePath(source, directory)));
+        }
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            File.Copy(file, Path.Combine(target, Path.GetRelativePath(source, file)), overwrite: true);
+        }
     }
 
     private static readonly Lazy<Task<string>> s_production = new(() =>
