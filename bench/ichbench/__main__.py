@@ -27,6 +27,8 @@ def main() -> int:
     ap.add_argument("--redis-password", default=None,
                     help="override the Development redis password (A: --Parameters:redis-password=…, B: requirepass); "
                          "default: appsettings.Development.json's")
+    ap.add_argument("--quiet-load", type=float, default=None, metavar="L",
+                    help="start/stop/footprint: before each run, wait (up to 120 s) for the 1-min load average below L")
     ap.add_argument("--habits", type=int, default=50)
     ap.add_argument("--wrk-runs", type=int, default=3)
     ap.add_argument("--wrk-seconds", type=int, default=8)

@@ -14,7 +14,7 @@ import time
 import xml.etree.ElementTree as ET
 from time import sleep
 
-from ichbench.probes import free_port, http_call, http_ok, log, now, ports_free, wait_ports_free
+from ichbench.probes import free_port, http_call, http_ok, log, now, ports_free, wait_load_below, wait_ports_free
 from ichbench.report import fmt, med, pct, report_lifecycle, summary_row, table
 from ichbench.targets import report_targets
 from ichbench.runners import A_PORTS, REPO, Profile, RunA, RunB, replay_env
@@ -65,11 +65,12 @@ def measure_lifecycle(args, out: dict) -> None:
             busy = wait_ports_free(a_ports)
             if busy:
                 log(f"ports still busy before {kind}{i + 1}: {busy}")
+            load = wait_load_below(args.quiet_load)
             runner = RunA(args, profiles[kind]) if kind != "B" else RunB(args, captured, profiles["A"].secrets)
-            log(f"{kind} run {i + 1}/{args.runs}: start (loadavg {open('/proc/loadavg').read().split()[0]})")
+            log(f"{kind} run {i + 1}/{args.runs}: start (loadavg {load})")
             try:
                 r = runner.start()
-                r["loadavg"] = float(open("/proc/loadavg").read().split()[0])
+                r["loadavg"] = load  # at the run's start
                 if kind != "B" and r["ok"]:
                     r["timeline"] = runner.timeline(r)
                 time.sleep(args.settle)

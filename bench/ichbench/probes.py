@@ -98,6 +98,16 @@ def ports_free(ports) -> list[int]:
     return busy
 
 
+def wait_load_below(limit: float | None, timeout=120.0) -> float:
+    """Waits until the 1-min load average is below ``limit`` (or ``timeout`` passes); returns it."""
+    end = time.time() + timeout
+    while True:
+        load = float(open("/proc/loadavg").read().split()[0])
+        if limit is None or load < limit or time.time() > end:
+            return load
+        time.sleep(1.0)
+
+
 def wait_ports_free(ports, timeout=30.0) -> list[int]:
     end = time.time() + timeout
     while True:

@@ -63,7 +63,7 @@ def report_targets(runs: dict, args) -> None:
     print("\n## 0. Issue #20 targets: start timeline, stop, orchestration memory (Development, the `scripts/run.sh` launch)\n")
     print(f"A = `dotnet AppHost.dll` in AppHost/ (what scripts/run.sh execs: scripts/build-apphost.sh's ReadyToRun build where the commit has that script, else the JIT build), DOTNET_ENVIRONMENT=Development, Local mode; "
           + (f"A before = the same for `{args.before}` ({args.before_desc}), extracted and built by the benchmark; " if "A before" in runs else "")
-          + f"runs rotated. Medians **bold**, each run in brackets. Load average (1 min) when each run became healthy: "
+          + f"runs rotated. Medians **bold**, each run in brackets. Load average (1 min) at the start of each run: "
           f"{min(loads, default=0):.1f}–{max(loads, default=0):.1f}"
           + (" — **the machine was not quiet: read the before/after difference, not the absolute figures.**" if max(loads, default=0) >= 1 else ".")
           + "\n")
