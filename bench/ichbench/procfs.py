@@ -88,7 +88,7 @@ def classify(cmd: str) -> str | None:
         return "dcp monitor-process"
     if "Aspire.Dashboard" in cmd:
         return "dashboard"
-    if "AppHost/bin/" in cmd:
+    if "AppHost/bin/" in cmd or "/AppHost.dll" in cmd:
         return "AppHost"
     if cmd.startswith("dotnet run") or cmd.startswith("dotnet ") or "/dotnet run" in cmd:
         return "dotnet run (CLI)"
