@@ -15,23 +15,20 @@ from ichbench.runners import REPO
 
 def prepare(rev: str, work: str) -> str:
     """Extracts ``rev`` (git archive) and builds its AppHost; returns the tree's root, kept in the temp folder and reused
-    by the next run for the same commit. The tree shares this checkout's services/.venv (same Debian packages; the AppHost
-    finds the venv next to its services/)."""
+    by the next run for the same commit. The tree has a venv of its own (``--system-site-packages``: the same Debian
+    packages), so each tree's AppHost keeps its own requirements stamp: with a shared venv the two trees' stamps
+    overwrote each other and the pip installer step ran before the api at every alternation (about 1 s on the api's
+    gate in the runs where it ran)."""
     sha = subprocess.run(["git", "rev-parse", "--short", rev], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
     root = os.path.join(tempfile.gettempdir(), f"ichrisbirch-bench-before-{sha}")
-    venv = os.path.join(REPO, "services", ".venv")
-    link = os.path.join(root, "services", ".venv")
     built = [("artifacts", "ready", "publish", "AppHost", "release"), ("AppHost", "bin", "Debug", "net10.0")]  # run.sh's, or the JIT build
     if any(os.path.isfile(os.path.join(root, *d, "AppHost.dll")) for d in built):
         log(f"before: reusing {root}")
-        if os.path.islink(link) and os.readlink(link) != venv:  # made by another checkout, maybe gone since
-            os.remove(link)
-            os.symlink(venv, link)
+        own_venv(root)
         return root
     blob = subprocess.run(["git", "archive", sha], cwd=REPO, capture_output=True, check=True).stdout
     tarfile.open(fileobj=io.BytesIO(blob)).extractall(root)
-    if os.path.isdir(venv):
-        os.symlink(venv, link)
+    own_venv(root)
     log(f"before: building {sha}'s AppHost in {root}")
     # As that commit's scripts/run.sh builds it: ahead of time where it has scripts/build-apphost.sh, else the JIT build.
     own = os.path.isfile(os.path.join(root, "scripts", "build-apphost.sh"))
@@ -40,6 +37,16 @@ def prepare(rev: str, work: str) -> str:
     if build.returncode != 0:
         raise RuntimeError(f"building {sha}'s AppHost failed: {(build.stdout + build.stderr)[-600:]}")
     return root
+
+
+def own_venv(root: str) -> None:
+    """services/.venv of the tree: its own, made from Debian's python3 with the system's packages (an older tree's
+    symlink to this checkout's venv is replaced)."""
+    venv = os.path.join(root, "services", ".venv")
+    if os.path.islink(venv):
+        os.remove(venv)
+    if not os.path.isdir(venv):
+        subprocess.run(["/usr/bin/python3", "-m", "venv", "--system-site-packages", venv], check=True)
 
 
 def describe(rev: str) -> str:
