@@ -78,22 +78,7 @@ public class OneShotCommandTests
         Assert.False(File.Exists(Path.Combine(scratch.Path, "ran")));
     }
 
-    private static async Task<DistributedApplication> StartAsync(Action<IDistributedApplicationBuilder> configure)
-    {
-        // A bare model of /bin/sh processes; DCP is found through the AppHost assembly.
-        var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions
-        {
-            Args = [],
-            AssemblyName = typeof(Projects.AppHost).Assembly.GetName().Name,
-            DisableDashboard = true,
-            AllowUnsecuredTransport = true,
-        });
-        configure(builder);
-        var app = builder.Build();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await app.StartAsync(cts.Token);
-        return app;
-    }
+    private static Task<DistributedApplication> StartAsync(Action<IDistributedApplicationBuilder> configure) => BareAppHosts.StartAsync(configure);
 
     private static async Task<ResourceEvent> WaitForAsync(DistributedApplication app, string name, Func<ResourceEvent, bool> predicate)
     {

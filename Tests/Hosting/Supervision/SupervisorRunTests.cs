@@ -46,27 +46,16 @@ public class SupervisorRunTests
         Assert.NotEqual("1", Property(e, "supervisor.restarts"));
     }
 
-    private static async Task<DistributedApplication> StartAsync(Action<IDistributedApplicationBuilder> configure)
-    {
-        // A bare model of /bin/sh processes; DCP is found through the AppHost assembly.
-        var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions
+    private static Task<DistributedApplication> StartAsync(Action<IDistributedApplicationBuilder> configure)
+        => BareAppHosts.StartAsync(builder =>
         {
-            Args = [],
-            AssemblyName = typeof(Projects.AppHost).Assembly.GetName().Name,
-            DisableDashboard = true,
-            AllowUnsecuredTransport = true,
+            builder.AddSupervisor(o =>
+            {
+                o.InitialDelay = TimeSpan.FromMilliseconds(200);
+                o.MaxDelay = TimeSpan.FromSeconds(1);
+            });
+            configure(builder);
         });
-        builder.AddSupervisor(o =>
-        {
-            o.InitialDelay = TimeSpan.FromMilliseconds(200);
-            o.MaxDelay = TimeSpan.FromSeconds(1);
-        });
-        configure(builder);
-        var app = builder.Build();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await app.StartAsync(cts.Token);
-        return app;
-    }
 
     private static async Task WaitForAsync(DistributedApplication app, string name, Func<ResourceEvent, bool> predicate)
     {
