@@ -17,5 +17,8 @@ done
 bash "$repo/scripts/bootstrap.sh"
 apphost_dll="$(bash "$repo/scripts/build-apphost.sh")" # compiled ahead of time: see the script
 if [ -z "${DOTNET_ENVIRONMENT:-}${ASPIRE_ENVIRONMENT:-}" ]; then export DOTNET_ENVIRONMENT=Development; fi
+# The AppHost reads appsettings*.json and user secrets once: no file watchers to set up (launch -> DCP about 0.1 s
+# shorter, BENCHMARKS.md issue #20). Restart the AppHost after changing a setting, as with every setting before.
+export DOTNET_hostBuilder__reloadConfigOnChange="${DOTNET_hostBuilder__reloadConfigOnChange:-false}"
 cd "$repo/AppHost" # the content root: appsettings*.json and the env files are read from here
 exec dotnet "$apphost_dll" ${args[@]+"${args[@]}"}

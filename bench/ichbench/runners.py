@@ -81,6 +81,9 @@ class Profile:
         # the login redirect included, counts as up.
         env = {k: v for k, v in os.environ.items() if k not in ("ASPIRE_ENVIRONMENT", "ASPNETCORE_ENVIRONMENT")}
         env["DOTNET_ENVIRONMENT"] = self.name.capitalize()
+        run_sh = os.path.join(self.root, "scripts", "run.sh")
+        if os.path.isfile(run_sh) and "reloadConfigOnChange" in open(run_sh).read():  # as that tree's run.sh exports it
+            env.setdefault("DOTNET_hostBuilder__reloadConfigOnChange", "false")
         if self.name == "production":
             env.update({f"Parameters__{k}": v for k, v in self.secrets.items()})
         return env
