@@ -70,7 +70,8 @@ class LeaderElection:
                  timing: ElectionTiming = ElectionTiming()) -> None:
         self.settings, self.timing = settings, timing
         self.on_elected, self.on_deposed = on_elected, on_deposed
-        self.role = STANDBY
+        self.role = STANDBY  # what /health reports: leader only once on_elected has stored the jobs
+        self._leading = False  # what the loop and the fence go by: set before on_elected, so a job due at once runs
         self._connection: psycopg.Connection | None = None
         self._backend_pid: int | None = None
         self._stop = threading.Event()
@@ -85,13 +86,13 @@ class LeaderElection:
         self._thread.join(timeout=10)
 
     def release(self) -> None:
-        self.role = STANDBY
+        self.role, self._leading = STANDBY, False
         self._close()
 
     def fence(self, connection: Connection) -> None:
         """Raise :class:`NotLeader` unless this instance's lock session holds the lock now (in the job's transaction)."""
         pid = self._backend_pid
-        held = self.role == LEADER and pid is not None and connection.execute(
+        held = self._leading and pid is not None and connection.execute(
             HOLDS_LOCK_TEXT, {"key": LOCK_KEY, "pid": pid}
         ).scalar_one()
         if not held:
@@ -99,7 +100,7 @@ class LeaderElection:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            if self.role == LEADER:
+            if self._leading:
                 if not self._holds_lock():
                     self._depose()
                     self._stop.wait(self.timing.takeover_delay)  # give a standby the first chance
@@ -108,15 +109,16 @@ class LeaderElection:
                 if self._stop.wait(self.timing.takeover_delay):
                     return
                 if self._holds_lock():
-                    self.role = LEADER
+                    self._leading = True
                     logger.info("leader: running jobs")
                     self.on_elected()
+                    self.role = LEADER
                 else:
                     self._close()
             self._stop.wait(self.timing.check_seconds)
 
     def _depose(self) -> None:
-        self.role = STANDBY
+        self.role, self._leading = STANDBY, False
         self.on_deposed()
         logger.warning("lost the scheduler lock (its database session ended): stopped running jobs, standby")
         self._close()

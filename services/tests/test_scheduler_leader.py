@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import signal
+import threading
 import time
 from contextlib import contextmanager
 from datetime import datetime
@@ -13,7 +14,8 @@ from typing import Iterator
 import httpx
 import psycopg
 
-from ichrisbirch.leader import LOCK_KEY
+from ichrisbirch.config import load_postgres_settings
+from ichrisbirch.leader import LOCK_KEY, ElectionTiming, LeaderElection
 from tests.servers import ServiceProcess, free_port, wait_until
 
 RAN = re.compile(r"^(\S+ \S+) INFO ichrisbirch\.jobs: job decrease_task_priority ran \(scheduled (\S+)\)$", re.M)
@@ -120,3 +122,25 @@ def test_a_leader_whose_lock_session_ends_stops_running_jobs_before_the_standby_
         assert [when for when, _ in leader.runs() if when > deposed] == []
         assert min(when for when, _ in standby.runs()) > deposed
         assert_each_run_once(leader, standby)
+
+
+def test_health_says_leader_only_once_the_jobs_are_stored(postgres_env: dict[str, str]) -> None:
+    """The role /health reports turns to leader after on_elected returns, never while it is storing the jobs."""
+    storing, stored = threading.Event(), threading.Event()
+
+    def on_elected() -> None:
+        storing.set()
+        stored.wait(10)
+
+    election = LeaderElection(load_postgres_settings(postgres_env), on_elected, on_deposed=lambda: None,
+                              timing=ElectionTiming(check_seconds=0.1, dead_network_seconds=0))
+    election.start()
+    try:
+        assert storing.wait(10), "never elected"
+        assert election.role == "standby"
+        stored.set()
+        wait_until(lambda: election.role == "leader", "the role to turn to leader", timeout=5)
+    finally:
+        stored.set()
+        election.stop()
+        election.release()
