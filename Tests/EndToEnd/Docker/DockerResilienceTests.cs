@@ -90,7 +90,14 @@ public class DockerResilienceTests(DockerStack stack)
             }
             foreach (var replica in replicas)
             {
+                // Access lines are written in batches, once a second (services/ichrisbirch/access_log.py).
+                var deadline = DateTime.UtcNow.AddSeconds(10);
                 var log = await Engine.DockerOkAsync("logs", "--since", since, replica);
+                while (!log.Contains("GET /habits/", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(200);
+                    log = await Engine.DockerOkAsync("logs", "--since", since, replica);
+                }
                 Assert.True(log.Contains("GET /habits/", StringComparison.Ordinal), $"api replica {replica} logged no request among 60 sent through nginx:\n{log}");
             }
         }
