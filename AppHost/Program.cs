@@ -39,7 +39,7 @@ internal partial class Program
         var app = builder.AddFlaskApp("app", settings.ServicesDirectory, "ichrisbirch.wsgi_app:app")
             .WithServiceDefaults()
             .WithServerSettings(settings.App, settings.HostPorts)
-            .WithRestartPolicy(settings.RestartPolicy).WithResourceLimits(cpus: 1.0, memoryMiB: 1024)
+            .WithRestartPolicy(settings.RestartPolicy).WithResourceLimits(cpus: 2.0, memoryMiB: 1024) // a worker per CPU: pages are CPU-bound
             .WithFlaskKeyAndContract(flaskSecretKey)
             .WithWritesBehindSignIn(appAdminPassword).WithClientAddressFromIngress()
             .WithReference(api).WaitForServing(api); // healthy or degraded
