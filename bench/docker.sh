@@ -80,7 +80,24 @@ done
 echo
 echo "| path (https through nginx, api x3, 50 habits) | run | req/s | p50 | p99 |"
 echo "| --- | --- | --- | --- | --- |"
+# CFS throttling per service over a path's timed runs: periods in which a container used up its `cpus:` quota
+# and waited for the next 100 ms period (cgroup v1 cpu.stat, as this engine runs; v2 has the same fields).
+throttling() {
+  local id dir
+  for id in $(compose ps -q); do
+    dir="$(find /sys/fs/cgroup/cpu/ /sys/fs/cgroup/ -maxdepth 4 -type d -name "$id*" 2>/dev/null | head -n 1)"
+    [ -n "$dir" ] && [ -r "$dir/cpu.stat" ] || continue
+    awk -v n="$(docker inspect -f '{{index .Config.Labels "com.docker.compose.service"}}' "$id")" \
+      '$1 == "nr_throttled" {t = $2} $1 == "throttled_time" {ns = $2} $1 == "throttled_usec" {ns = $2 * 1000}
+       END {print n, t, ns}' "$dir/cpu.stat"
+  done | awk '{t[$1] += $2; ns[$1] += $3} END {for (n in t) print n, t[n], ns[n]}' | sort
+}
+throttled_since() {  # $1: the throttling() output taken before
+  join -a 2 <(printf '%s\n' "$1") <(throttling) | awk 'NF == 5 {dt = $4 - $2; dns = $5 - $3} NF == 3 {dt = $2; dns = $3}
+    dt > 0 {printf "%s %d periods (%.0f ms), ", $1, dt, dns / 1e6}'
+}
 cpu_by_path=()
+throttled_by_path=()
 for path in /api/habits/ /habits/; do
   curl -skf -o /dev/null "https://127.0.0.1:$https_port$path"   # fills the cache
   # An untimed warm-up run first (new TLS sessions, nginx's upstream connections, each worker's first requests),
@@ -91,6 +108,7 @@ for path in /api/habits/ /habits/; do
     >"$work/cpu-warm-up.txt") &
   warm="$(wrk -t2 -c16 -d6s "https://127.0.0.1:$https_port$path" | awk '/^Requests\/sec/ {print $2}')"
   wait
+  before_runs="$(throttling)"
   for run in $(seq 1 "$runs"); do
     out="$(wrk -t2 -c16 -d6s --latency "https://127.0.0.1:$https_port$path")"
     rps="$(awk '/^Requests\/sec/ {print $2}' <<<"$out")"
@@ -98,10 +116,12 @@ for path in /api/habits/ /habits/; do
     errors="$(grep -E 'Non-2xx|Socket errors' <<<"$out" | tr '\n' ' ' || true)"
     echo "| \`GET $path\` | $run | $rps | $p50 | $p99 ${errors:+($errors)}|"
   done
+  throttled="$(throttled_since "$before_runs")"
+  throttled_by_path+=("\`GET $path\` timed runs, CFS throttling by service: ${throttled:-none}")
   cpu_by_path+=("\`GET $path\` warm-up run ($warm req/s, untimed), CPU by command (100 % = one core): $(cat "$work/cpu-warm-up.txt" 2>/dev/null)")
 done
 echo
-printf -- '- %s\n' "${cpu_by_path[@]}"
+printf -- '- %s\n' "${cpu_by_path[@]}" "${throttled_by_path[@]}"
 
 # Beside it, in the same run: the AppHost's Production run mode and the bare service (bench/run.sh's data path),
 # once the engine and its containers are gone. WITH_APPHOST=0 skips it.
