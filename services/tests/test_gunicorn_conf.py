@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import runpy
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -100,3 +102,15 @@ def test_bursts_of_keep_alive_connections_spread_over_the_workers(
         assert len(lopsided) <= 8, f"connections per worker in each burst: {spreads}"
     finally:
         api.stop()
+
+
+def test_the_preloaded_application_is_frozen_before_each_fork() -> None:
+    """pre_fork moves what the master made to the permanent generation (in a process of its own: it is global)."""
+    code = ("import gc, runpy, sys; conf = runpy.run_path('gunicorn.conf.py'); import ichrisbirch.api; "
+            "before = gc.get_freeze_count(); conf['pre_fork'](None, None); "
+            "print(before, gc.get_freeze_count(), len(gc.get_objects(generation=2)))")
+    run = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True,
+                         env={**os.environ, "ENVIRONMENT": "testing"})
+    before, frozen, left_in_gen2 = map(int, run.stdout.split())
+    assert (before, left_in_gen2) == (0, 0), run.stderr
+    assert frozen > 50_000, "the api's modules and objects, frozen"
