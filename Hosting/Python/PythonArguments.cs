@@ -61,8 +61,8 @@ public static partial class PythonAppResourceBuilderExtensions
                 break;
             default:
                 var served = publish
-                    ? ServerArguments(entrypoint, server, "0.0.0.0", entrypoint.ContainerPort!.Value)
-                    : ServerArguments(entrypoint, server, "127.0.0.1", resource.GetEndpoint("http").Property(EndpointProperty.TargetPort));
+                    ? ServerArguments(entrypoint, server, "0.0.0.0", entrypoint.ContainerPort!.Value, resource.WorkingDirectory)
+                    : ServerArguments(entrypoint, server, "127.0.0.1", resource.GetEndpoint("http").Property(EndpointProperty.TargetPort), resource.WorkingDirectory);
                 args.AddRange(usesTool ? served.Skip(2) : served); // bin/uvicorn takes what follows "-m uvicorn"
                 break;
         }
@@ -71,9 +71,10 @@ public static partial class PythonAppResourceBuilderExtensions
 
     /// <summary>
     /// The arguments that serve an ASGI/WSGI app on <paramref name="host"/>:<paramref name="port"/>
-    /// (a number, or an endpoint property resolved at start): uvicorn, <c>flask run</c> or gunicorn.
+    /// (a number, or an endpoint property resolved at start): uvicorn, <c>flask run</c> or gunicorn. The working directory
+    /// (the app's source, also the image's build context) says whether the app's package is live source to watch.
     /// </summary>
-    internal static List<object> ServerArguments(PythonEntrypointAnnotation entrypoint, PythonServerAnnotation server, string host, object port)
+    internal static List<object> ServerArguments(PythonEntrypointAnnotation entrypoint, PythonServerAnnotation server, string host, object port, string workingDirectory)
     {
         var invariant = System.Globalization.CultureInfo.InvariantCulture;
         var portText = port as EndpointReferenceExpression ?? (object)Convert.ToString(port, invariant)!;
@@ -87,7 +88,16 @@ public static partial class PythonAppResourceBuilderExtensions
         };
         if (server.LogLevel is { } level && entrypoint.Kind == PythonEntrypointKind.Asgi) args.AddRange(["--log-level", level]);
         if (server.Reload) args.Add("--reload");
+        // uvicorn's reloader stats every *.py file under its directories four times a second. The default, the working
+        // directory, holds the venv as well (services/: 768 files, 13 % of a core while idle): watch the app's package when
+        // it is source in the working directory (not when it is installed in the venv, nor a lone module).
+        if (server.Reload && entrypoint.Kind == PythonEntrypointKind.Asgi && SourcePackage(entrypoint.Value, workingDirectory) is { } package)
+            args.AddRange(["--reload-dir", package]);
         return args;
+
+        static string? SourcePackage(string app, string workingDirectory) =>
+            app.Split(':')[0] is var module && module.IndexOf('.') is > 0 and var dot && Directory.Exists(Path.Combine(workingDirectory, module[..dot]))
+                ? module[..dot] : null;
 
         static List<object> Workers(int? workers) => workers is { } n ? ["--workers", n.ToString(System.Globalization.CultureInfo.InvariantCulture)] : [];
 

@@ -93,7 +93,7 @@ public class EnvironmentTests
     {
         var model = await Models.AppHostModelAsync("--environment", "Development", "--Ichrisbirch:Infrastructure=Local");
         var api = await ArgsAsync(model.Resources.Single(r => r.Name == "api"));
-        Assert.Equal(["-m", "uvicorn", "ichrisbirch.wsgi_api:api", "--host", "127.0.0.1", "--port", "{endpoint}", "--reload"], api);
+        Assert.Equal(["-m", "uvicorn", "ichrisbirch.wsgi_api:api", "--host", "127.0.0.1", "--port", "{endpoint}", "--reload", "--reload-dir", "ichrisbirch"], api);
         var app = await ArgsAsync(model.Resources.Single(r => r.Name == "app"));
         Assert.Equal(["-m", "flask", "--app", "ichrisbirch.wsgi_app:app", "run", "--host", "127.0.0.1", "--port", "{endpoint}", "--debugger", "--reload"], app);
         Assert.Equal("debug", (await Models.EnvironmentAsync(model.Resources.Single(r => r.Name == "api")))["LOG_LEVEL"]);

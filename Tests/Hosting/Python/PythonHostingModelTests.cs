@@ -63,6 +63,23 @@ public class PythonHostingModelTests
     }
 
     [Fact]
+    public async Task A_reloading_uvicorn_watches_the_apps_package_not_the_whole_working_directory()
+    {
+        using var root = new ScratchDirectory();
+        Directory.CreateDirectory(Path.Combine(root.Path, "shop", "web"));
+        var builder = Builder(root.Path);
+        var packaged = builder.AddUvicornApp("packaged", ".", "shop.web.main:app").WithReload().Resource;
+        var module = builder.AddUvicornApp("module", ".", "main:app").WithReload().Resource;
+        var installed = builder.AddUvicornApp("installed", ".", "tinypkg.app:app").WithReload().Resource; // in the venv, not here
+
+        Assert.Equal(["--reload", "--reload-dir", "shop"], (await ArgTextAsync(packaged)).TakeLast(3));
+        Assert.Equal(["--reload", "--reload-dir", "shop"], (await ArgTextAsync(packaged, DistributedApplicationOperation.Publish)).TakeLast(3));
+        // Otherwise uvicorn's default, the working directory.
+        Assert.Equal("--reload", (await ArgTextAsync(module)).Last());
+        Assert.Equal("--reload", (await ArgTextAsync(installed)).Last());
+    }
+
+    [Fact]
     public async Task Gunicorn_serves_asgi_with_uvicorn_workers_through_the_interpreter()
     {
         using var root = new ScratchDirectory();
