@@ -143,7 +143,7 @@ class RunA:
 
     def roots(self, table_) -> set[int]:
         roots = {self.proc.pid}
-        apphosts = {pid for pid in procfs.descendants({self.proc.pid}, table_) if "AppHost/bin/" in table_[pid][2] or "/AppHost.dll" in table_[pid][2]}
+        apphosts = {pid for pid in procfs.descendants({self.proc.pid}, table_) if procfs.classify(table_[pid][2]) == "AppHost"}
         for pid, (_, _, cmd) in table_.items():
             m = re.search(r"dcp start-apiserver --monitor (\d+)", cmd)
             if m and int(m.group(1)) in apphosts:
