@@ -13,13 +13,4 @@ public class HealthRecheckTests
         Assert.True(AppHostStartup.ShortenHealthRechecks(app.Services),
             "Aspire.Hosting.Health.ResourceHealthCheckService.NonHealthyHealthCheckStepInterval is gone: dependents start up to 4 s late again; find the new knob.");
     }
-
-    [Fact]
-    public async Task Aspire_still_has_the_dcp_info_check_the_apphost_asks_ahead()
-    {
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(["--environment", "Testing", "--Ichrisbirch:Infrastructure=Local"]);
-        await using var app = await builder.BuildAsync();
-        Assert.True(DcpInfoAhead.Start(app.Services, CancellationToken.None),
-            "Aspire.Hosting.Dcp.IDcpDependencyCheckService.GetDcpInfoAsync (or DcpOptions.CliPath) is gone: DCP starts after `dcp info` again; find the new check.");
-    }
 }
