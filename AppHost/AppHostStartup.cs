@@ -49,6 +49,7 @@ internal static class AppHostStartup
             if (Environment.GetEnvironmentVariable(name) is null) Environment.SetEnvironmentVariable(name, value);
         }
         builder.AskDcpInfoAhead(); // first: it runs while the model is built
+        builder.StartDcpFirst(); // before the dashboard's resource service
         builder.LowerDashboardPriority();
         builder.EndDcpWithItsProcesses(); // Ctrl+C: nothing left once the services have stopped
         var anonymous = builder.Configuration.GetValue<bool>(AllowAnonymousKey);
