@@ -1,8 +1,13 @@
 using System.Net;
+using System.Reflection;
+using Ichrisbirch.AppHost;
 
 namespace Ichrisbirch.Tests.EndToEnd.Dashboard;
 
-/// <summary>The real AppHost process starts as AppHostStartup says: the Production refusal, and scripts/run.sh running the built AppHost.</summary>
+/// <summary>
+/// The real AppHost process starts as AppHostStartup says: the Production refusal, scripts/run.sh running the built
+/// AppHost, and DCP's info asked once, ahead (see <see cref="DcpInfoAhead"/>).
+/// </summary>
 public class AppHostStartupTests
 {
     private const string Anonymous = "ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS";
@@ -44,5 +49,27 @@ public class AppHostStartupTests
         using var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(30) };
         using var response = await client.GetAsync($"http://127.0.0.1:{appHost.DashboardPort}/");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_running_apphost_asks_dcp_info_once_so_aspire_took_the_early_answer()
+    {
+        // DCP behind a script that notes each command it is given: the AppHost and Aspire both read the path from
+        // DcpPublisher:CliPath, so a second `info` would be Aspire asking again.
+        using var scratch = new ScratchDirectory();
+        var dcp = typeof(DcpInfoAhead).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .Single(m => string.Equals(m.Key, "DcpCliPath", StringComparison.OrdinalIgnoreCase)).Value!;
+        var commands = Path.Combine(scratch.Path, "commands.log");
+        var wrapper = Path.Combine(scratch.Path, "dcp");
+        File.WriteAllText(wrapper, $"#!/bin/sh\necho \"$1\" >> '{commands}'\nexec '{dcp}' \"$@\"\n");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(wrapper, (UnixFileMode)0b111_101_101);
+
+        await using var appHost = AppHostProcess.Start(null, null, $"--DcpPublisher:CliPath={wrapper}");
+        await appHost.WaitForDashboardAsync(TimeSpan.FromSeconds(120));
+
+        var asked = File.ReadAllLines(commands);
+        Assert.True(asked.Count(c => c == "info") == 1, $"dcp was asked: {string.Join(", ", asked)}");
+        Assert.Equal("info", asked[0]);
+        Assert.Contains("start-apiserver", asked);
     }
 }
