@@ -16,7 +16,7 @@ public class FaultAppHostKillTests(ITestOutputHelper output)
     {
         using var data = new ScratchDirectory();
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(data.Path, (UnixFileMode)0b111_101_101); // the postgres user must reach it
-        int apiPort = FreePort(), appPort = FreePort(), pgPort = FreePort(), redisPort = FreePort();
+        int apiPort = LocalServerEndpoint.FreeLoopbackPort(), appPort = LocalServerEndpoint.FreeLoopbackPort(), pgPort = LocalServerEndpoint.FreeLoopbackPort(), redisPort = LocalServerEndpoint.FreeLoopbackPort();
         string[] args =
         [
             "--environment", "Testing", "--Ichrisbirch:Infrastructure=Local", "--Ichrisbirch:TestRunner=false",
@@ -94,8 +94,8 @@ public class FaultAppHostKillTests(ITestOutputHelper output)
             RedirectStandardError = true,
             Environment =
             {
-                ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{FreePort()}",
-                ["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://127.0.0.1:{FreePort()}",
+                ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{LocalServerEndpoint.FreeLoopbackPort()}",
+                ["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://127.0.0.1:{LocalServerEndpoint.FreeLoopbackPort()}",
                 ["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true",
                 ["ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS"] = "true",
             },
@@ -153,12 +153,5 @@ public class FaultAppHostKillTests(ITestOutputHelper output)
             catch (UnauthorizedAccessException) { continue; }
             if (cmdline.Contains("dcp", StringComparison.Ordinal) && cmdline.Contains(monitor, StringComparison.Ordinal)) yield return pid;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

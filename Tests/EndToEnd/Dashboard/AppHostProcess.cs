@@ -18,9 +18,9 @@ public sealed partial class AppHostProcess : IAsyncDisposable
     private AppHostProcess(Process process) => Process = process;
 
     public Process Process { get; }
-    public int DashboardPort { get; } = FreePort();
-    public int OtlpGrpcPort { get; } = FreePort();
-    public int OtlpHttpPort { get; } = FreePort();
+    public int DashboardPort { get; } = LocalServerEndpoint.FreeLoopbackPort();
+    public int OtlpGrpcPort { get; } = LocalServerEndpoint.FreeLoopbackPort();
+    public int OtlpHttpPort { get; } = LocalServerEndpoint.FreeLoopbackPort();
 
     /// <summary>The AppHost project folder: the content root both launch paths run in.</summary>
     public static string AppHostDirectory => Directory.Exists(Projects.AppHost.ProjectPath) ? Projects.AppHost.ProjectPath : Path.GetDirectoryName(Projects.AppHost.ProjectPath)!;
@@ -60,8 +60,8 @@ public sealed partial class AppHostProcess : IAsyncDisposable
         [
             "--environment", "Testing", "--Ichrisbirch:Infrastructure=Local", "--Ichrisbirch:TestRunner=false",
             $"--Ichrisbirch:Local:DataDirectory={host._dataDirectory}",
-            $"--Ichrisbirch:PostgresPort={FreePort()}", $"--Ichrisbirch:RedisPort={FreePort()}",
-            $"--Ichrisbirch:Api:Port={FreePort()}", $"--Ichrisbirch:App:Port={FreePort()}",
+            $"--Ichrisbirch:PostgresPort={LocalServerEndpoint.FreeLoopbackPort()}", $"--Ichrisbirch:RedisPort={LocalServerEndpoint.FreeLoopbackPort()}",
+            $"--Ichrisbirch:Api:Port={LocalServerEndpoint.FreeLoopbackPort()}", $"--Ichrisbirch:App:Port={LocalServerEndpoint.FreeLoopbackPort()}",
             $"--ASPNETCORE_URLS=http://127.0.0.1:{host.DashboardPort}",
             $"--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://127.0.0.1:{host.OtlpGrpcPort}",
             $"--ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL=http://127.0.0.1:{host.OtlpHttpPort}",
@@ -128,13 +128,6 @@ public sealed partial class AppHostProcess : IAsyncDisposable
     {
         if (line is null) return;
         lock (_output) _output.Add(line);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [GeneratedRegex(@"/login\?t=([0-9a-fA-F]+)")]

@@ -48,7 +48,7 @@ public class ContainersModeDockerTests(DockerStack stack)
     public async Task Containers_mode_passes_the_local_modes_end_to_end_assertions_with_redis_as_its_non_root_user()
     {
         await BuildStandInsAsync();
-        var (apiPort, appPort) = (FreePort(), FreePort());
+        var (apiPort, appPort) = (LocalServerEndpoint.FreeLoopbackPort(), LocalServerEndpoint.FreeLoopbackPort());
         await using var host = Start("--Ichrisbirch:Infrastructure=Containers", "--Ichrisbirch:TestRunner=false", "--Ichrisbirch:SchedulerIntervalSeconds=1",
             $"--Ichrisbirch:Api:Port={apiPort}", $"--Ichrisbirch:App:Port={appPort}");
         using var api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{apiPort}") };
@@ -116,12 +116,5 @@ public class ContainersModeDockerTests(DockerStack stack)
             Assert.True(DateTime.UtcNow < deadline, $"not done within {timeout}:\n{host.Output}");
             await Task.Delay(500);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -17,7 +17,7 @@ public class NginxEntryTests(PublishedBundle bundle) : IClassFixture<PublishedBu
     /// <summary>The published http.conf on a free loopback port, both upstreams the echo.</summary>
     private async Task<(NginxRun Nginx, int Port)> StartPlainHttpAsync(HeaderEchoUpstream upstream)
     {
-        var port = NginxRun.FreePort();
+        var port = LocalServerEndpoint.FreeLoopbackPort();
         var conf = NginxRun.Substitute(Published("http.conf"), [.. Upstreams(upstream), "listen 80;", $"listen 127.0.0.1:{port};"]);
         return (await NginxRun.StartAsync(conf, new Uri($"http://127.0.0.1:{port}/nginx-health")), port);
     }
@@ -56,7 +56,7 @@ public class NginxEntryTests(PublishedBundle bundle) : IClassFixture<PublishedBu
     public async Task The_start_script_serves_https_redirects_http_to_the_https_port_of_env_and_resumes_tls_sessions()
     {
         using var upstream = new HeaderEchoUpstream();
-        var (httpPort, httpsPort) = (NginxRun.FreePort(), NginxRun.FreePort());
+        var (httpPort, httpsPort) = (LocalServerEndpoint.FreeLoopbackPort(), LocalServerEndpoint.FreeLoopbackPort());
         var certificates = await NginxRun.CertificateAsync();
         try
         {
@@ -102,7 +102,7 @@ public class NginxEntryTests(PublishedBundle bundle) : IClassFixture<PublishedBu
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(getent, (UnixFileMode)0b111_101_101);
         using var first = new HeaderEchoUpstream();
         using var second = new HeaderEchoUpstream();
-        var port = NginxRun.FreePort();
+        var port = LocalServerEndpoint.FreeLoopbackPort();
         string Conf(HeaderEchoUpstream upstream) => NginxRun.Substitute(Published("http.conf"), [.. Upstreams(upstream), "listen 80;", $"listen 127.0.0.1:{port};"]);
         await using var nginx = await NginxRun.StartScriptAsync(Published("start.sh"), d => File.WriteAllTextAsync(Path.Combine(d, "http.conf"), Conf(first)),
             new Dictionary<string, string> { ["NGINX_PROTOCOL"] = "http", ["PATH"] = $"{dns.Path}:{Environment.GetEnvironmentVariable("PATH")}" },

@@ -24,13 +24,6 @@ internal sealed class NginxRun : IAsyncDisposable
         return text;
     }
 
-    public static int FreePort()
-    {
-        using var socket = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
-    }
-
     /// <summary>A folder with certificate.pem and key.pem, a self-signed certificate for 127.0.0.1 made with openssl.</summary>
     public static async Task<string> CertificateAsync()
     {

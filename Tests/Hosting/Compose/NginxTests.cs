@@ -54,7 +54,7 @@ public class NginxRoutingTests(RunningStack running, PublishedBundle bundle) : I
     [Fact]
     public async Task Plain_http_sends_root_to_the_app_and_api_health_to_the_apis_health_with_the_prefix_stripped()
     {
-        var port = NginxRun.FreePort();
+        var port = LocalServerEndpoint.FreeLoopbackPort();
         var conf = NginxRun.Substitute(await File.ReadAllTextAsync(Path.Combine(bundle.Directory, "nginx", "http.conf")), [.. Upstreams(), "listen 80;", $"listen 127.0.0.1:{port};"]);
         await using var nginx = await NginxRun.StartAsync(conf, new Uri($"http://127.0.0.1:{port}/nginx-health"));
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
@@ -73,7 +73,7 @@ public class NginxRoutingTests(RunningStack running, PublishedBundle bundle) : I
     [Fact]
     public async Task Https_with_a_certificate_redirects_http_sets_hsts_and_routes_to_the_services()
     {
-        var (httpPort, httpsPort) = (NginxRun.FreePort(), NginxRun.FreePort());
+        var (httpPort, httpsPort) = (LocalServerEndpoint.FreeLoopbackPort(), LocalServerEndpoint.FreeLoopbackPort());
         var certificates = await NginxRun.CertificateAsync();
         try
         {
@@ -107,7 +107,7 @@ public class NginxRoutingTests(RunningStack running, PublishedBundle bundle) : I
     [Fact]
     public async Task Sign_in_requests_beyond_the_burst_are_answered_429_and_logged_while_successes_are_left_to_the_services_logs()
     {
-        var port = NginxRun.FreePort();
+        var port = LocalServerEndpoint.FreeLoopbackPort();
         var log = Path.Combine(Path.GetTempPath(), $"nginx-access-{Guid.NewGuid():N}.log");
         var conf = NginxRun.Substitute(await File.ReadAllTextAsync(Path.Combine(bundle.Directory, "nginx", "http.conf")),
             [.. Upstreams(), "listen 80;", $"listen 127.0.0.1:{port};", "access_log /var/log/nginx/access.log", $"access_log {log}"]);

@@ -35,7 +35,7 @@ internal sealed class LoopbackIndex : IAsyncDisposable
         var index = Path.Combine(root, "index");
         await RunAsync(Python, "-m", "pip", "wheel", "--no-index", "--no-build-isolation", "--no-deps", "-q", "-w", Path.Combine(index, "tinypkg"), source);
 
-        var port = FreePort();
+        var port = LocalServerEndpoint.FreeLoopbackPort();
         var server = Process.Start(new ProcessStartInfo(Python, ["-m", "http.server", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--directory", index])
         {
             RedirectStandardOutput = true,
@@ -73,14 +73,6 @@ internal sealed class LoopbackIndex : IAsyncDisposable
         [tool.setuptools]
         {{contents}}
         """;
-
-    /// <summary>A loopback port nothing listens on (bound and released).</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public static async Task RunAsync(string file, params string[] args)
     {

@@ -18,7 +18,7 @@ public class PythonIndexEnvironmentTests(ITestOutputHelper output)
         using var root = new ScratchDirectory();
         var service = Directory.CreateDirectory(Path.Combine(root.Path, "service")).FullName;
         Models.Touch(Path.Combine(service, "requirements.txt"), "tinypkg==1.0\nuvicorn\n");
-        var closed = $"http://127.0.0.1:{LoopbackIndex.FreePort()}/simple";
+        var closed = $"http://127.0.0.1:{LocalServerEndpoint.FreeLoopbackPort()}/simple";
         Environment.SetEnvironmentVariable("PIP_INDEX_URL", closed);
         try
         {

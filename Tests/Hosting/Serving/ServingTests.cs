@@ -16,7 +16,7 @@ public class ServingTests
     public async Task A_200_saying_degraded_is_Degraded_another_200_Healthy_anything_else_Unhealthy(int status, string body, HealthStatus expected)
     {
         using var listener = new HttpListener();
-        var port = FreePort();
+        var port = LocalServerEndpoint.FreeLoopbackPort();
         listener.Prefixes.Add($"http://127.0.0.1:{port}/");
         listener.Start();
         var answer = Task.Run(async () =>
@@ -38,7 +38,7 @@ public class ServingTests
     [Fact]
     public async Task No_answer_is_Unhealthy()
     {
-        var port = FreePort();
+        var port = LocalServerEndpoint.FreeLoopbackPort();
         var result = await new ServingHealthCheck(() => new Uri($"http://127.0.0.1:{port}/health")).CheckHealthAsync(new HealthCheckContext());
         Assert.Equal(HealthStatus.Unhealthy, result.Status);
     }
@@ -53,12 +53,5 @@ public class ServingTests
         Assert.Same(api.Resource, Assert.Single(app.Resource.Annotations.OfType<ServingWaitAnnotation>()).Resource);
         Assert.Empty(app.Resource.Annotations.OfType<WaitAnnotation>());
         Assert.Equal([(api.Resource, WaitType.WaitUntilHealthy)], PublishedWaits.Of(app.Resource)); // published: the probe passes when degraded
-    }
-
-    private static int FreePort()
-    {
-        using var socket = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
     }
 }
