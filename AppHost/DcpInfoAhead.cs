@@ -12,12 +12,12 @@ namespace Ichrisbirch.AppHost;
 /// the host's own services have started. The AppHost asks it as soon as its builder exists instead (the same command,
 /// with the same options), while the model is built, and hands the answer to Aspire's own check as the start hooks
 /// begin: launch → DCP is shorter by the whole question (BENCHMARKS.md, issue #20). When the answer cannot be handed
-/// over (another DCP path or container runtime in the final options, a failed or late question), Aspire's own check
-/// runs as before and reports what it finds.
+/// over (another DCP path or container runtime in the final options, a failed or late question, a version Aspire
+/// refuses), Aspire asks itself when DCP is due, as without this class, and reports what it finds.
 /// </summary>
 internal static class DcpInfoAhead
 {
-    /// <summary>How long the start hooks wait for the early answer before Aspire asks again itself.</summary>
+    /// <summary>How long the early question may take; Aspire waits at most this long before it asks itself.</summary>
     public static readonly TimeSpan AnswerWait = TimeSpan.FromSeconds(10);
 
     /// <summary>
@@ -51,13 +51,13 @@ internal static class DcpInfoAhead
 
     /// <summary>
     /// Asks <c>dcp info</c> now (run mode), and hands its answer to Aspire as the start hooks begin. Only where the AppHost
-    /// is the process's program (F5, <c>dotnet run</c>, scripts/run.sh): a test host builds many models it never starts,
-    /// and asks as the start hooks begin, as before.
+    /// is the process's program (F5, <c>dotnet run</c>, scripts/run.sh): a test host builds many models it never starts.
     /// </summary>
     public static void AskDcpInfoAhead(this IDistributedApplicationBuilder builder)
     {
-        if (!builder.ExecutionContext.IsRunMode) return;
-        var early = Assembly.GetEntryAssembly() == typeof(DcpInfoAhead).Assembly ? Ask(builder.Configuration) : null;
+        if (!builder.ExecutionContext.IsRunMode || Assembly.GetEntryAssembly() != typeof(DcpInfoAhead).Assembly) return;
+        var early = Ask(builder.Configuration);
+        if (early is null) return;
         builder.Eventing.Subscribe<BeforeStartEvent>((e, ct) =>
         {
             _ = HandOverAsync(DependencyCheck.Of(e.Services), early, ct);
@@ -99,15 +99,15 @@ internal static class DcpInfoAhead
         {
             using var process = Process.Start(start);
             if (process is null) return null;
+            var output = process.StandardOutput.ReadToEndAsync();
             var error = process.StandardError.ReadToEndAsync();
-            var output = process.StandardOutput.ReadToEnd();
             if (!process.WaitForExit(AnswerWait))
             {
-                process.Kill();
+                process.Kill(entireProcessTree: true);
                 return null;
             }
             _ = error.Result;
-            return new Answer(cliPath, runtime, process.ExitCode, output);
+            return new Answer(cliPath, runtime, process.ExitCode, output.Result);
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or InvalidOperationException)
         {
@@ -117,42 +117,25 @@ internal static class DcpInfoAhead
 
     /// <summary>
     /// Holds Aspire's dependency check (its lock) until the early answer is in, and gives it that answer when it was asked
-    /// as Aspire would ask it and passes Aspire's version check; otherwise lets Aspire's own check run now, as it did
-    /// before. True when Aspire got the early answer.
+    /// as Aspire would ask it and passes Aspire's version check. Otherwise the check is left untouched: Aspire asks when
+    /// DCP is due and reports a failure or a version it refuses itself. True when Aspire got the early answer.
     /// </summary>
-    internal static async Task<bool> HandOverAsync(DependencyCheck? check, Task<Answer?>? early, CancellationToken ct)
+    internal static async Task<bool> HandOverAsync(DependencyCheck? check, Task<Answer?> early, CancellationToken ct)
     {
         if (check is null) return false;
-        var handed = false;
-        if (early is not null)
+        await check.Lock.WaitAsync(ct).ConfigureAwait(false);
+        try
         {
-            await check.Lock.WaitAsync(ct).ConfigureAwait(false);
-            try
-            {
-                var answer = await early.WaitAsync(AnswerWait, ct).ConfigureAwait(false);
-                handed = answer is not null && check.TakeAnswer(answer);
-            }
-            catch (Exception e) when (e is TimeoutException or TargetInvocationException or OperationCanceledException)
-            {
-                // late, unreadable, or a version Aspire refuses: Aspire's own check below (or at DCP's start) reports it
-            }
-            finally
-            {
-                check.Lock.Release();
-            }
+            return await early.WaitAsync(AnswerWait, ct).ConfigureAwait(false) is { } answer && check.TakeAnswer(answer);
         }
-        if (!handed && !ct.IsCancellationRequested)
+        catch (Exception e) when (e is TimeoutException or TargetInvocationException or OperationCanceledException)
         {
-            try
-            {
-                await check.AskAsync(ct).ConfigureAwait(false); // as before: asked while the other start hooks run
-            }
-            catch (Exception)
-            {
-                // Aspire's own call at DCP's start sees no answer, asks again and reports the problem.
-            }
+            return false; // late, cancelled, or a version Aspire refuses: Aspire asks itself and reports it
         }
-        return handed;
+        finally
+        {
+            check.Lock.Release();
+        }
     }
 
     /// <summary>Aspire's internal dependency check (<c>Aspire.Hosting.Dcp.DcpDependencyCheck</c>), seen through reflection.</summary>
@@ -165,13 +148,12 @@ internal static class DcpInfoAhead
         private readonly FieldInfo _info;
         private readonly FieldInfo _done;
         private readonly MethodInfo _ensureVersion;
-        private readonly MethodInfo _ask;
         private readonly string? _cliPath;
         private readonly string? _runtime;
 
-        private DependencyCheck(object check, SemaphoreSlim gate, FieldInfo info, FieldInfo done, MethodInfo ensureVersion, MethodInfo ask, string? cliPath, string? runtime)
+        private DependencyCheck(object check, SemaphoreSlim gate, FieldInfo info, FieldInfo done, MethodInfo ensureVersion, string? cliPath, string? runtime)
         {
-            (_check, Lock, _info, _done, _ensureVersion, _ask, _cliPath, _runtime) = (check, gate, info, done, ensureVersion, ask, cliPath, runtime);
+            (_check, Lock, _info, _done, _ensureVersion, _cliPath, _runtime) = (check, gate, info, done, ensureVersion, cliPath, runtime);
         }
 
         /// <summary>The lock Aspire's <c>GetDcpInfoAsync</c> takes.</summary>
@@ -196,16 +178,13 @@ internal static class DcpInfoAhead
             var info = type.GetField("_dcpInfo", Members);
             var done = type.GetField("_checkDone", Members);
             var ensureVersion = type.GetMethod("EnsureDcpVersion", Members, [infoType]);
-            var ask = serviceType.GetMethod("GetDcpInfoAsync", [typeof(bool), typeof(CancellationToken)]);
+            var ask = serviceType.GetMethod("GetDcpInfoAsync", [typeof(bool), typeof(CancellationToken)]); // what takes the lock
             var options = type.GetField("_dcpOptions", Members)?.GetValue(check);
             if (gate is null || info?.FieldType != infoType || done?.FieldType != typeof(bool) || ensureVersion is null || ask is null || options is null) return null;
             var cliPath = optionsType.GetProperty("CliPath", Members)?.GetValue(options) as string;
             var runtime = optionsType.GetProperty("ContainerRuntime", Members)?.GetValue(options) as string;
-            return new DependencyCheck(check, gate, info, done, ensureVersion, ask, cliPath, string.IsNullOrEmpty(runtime) ? null : runtime);
+            return new DependencyCheck(check, gate, info, done, ensureVersion, cliPath, string.IsNullOrEmpty(runtime) ? null : runtime);
         }
-
-        /// <summary>Aspire's own question (it keeps the answer for its call at DCP's start).</summary>
-        public Task AskAsync(CancellationToken ct) => (Task)_ask.Invoke(_check, [false, ct])!;
 
         /// <summary>
         /// Gives Aspire <paramref name="answer"/> as the result of its check (call with <see cref="Lock"/> held), when it
@@ -213,7 +192,7 @@ internal static class DcpInfoAhead
         /// </summary>
         public bool TakeAnswer(Answer answer)
         {
-            if ((bool)_done.GetValue(_check)!) return true; // answered already
+            if ((bool)_done.GetValue(_check)!) return false; // asked already: Aspire keeps its own answer
             if (answer.CliPath != _cliPath || answer.ContainerRuntime != _runtime || answer.Info is not { } info) return false;
             _ensureVersion.Invoke(null, [info]);
             _info.SetValue(_check, info);

@@ -81,8 +81,7 @@ def pre_fork(server, worker) -> None:  # noqa: ANN001 - gunicorn's Arbiter and W
     The modules, classes and objects of FastAPI, SQLAlchemy, Flask and the app move to a permanent generation that
     the collector skips, so a worker's full (generation 2) collection walks only what the worker made itself. Measured
     on one api worker under wrk -c16: full collections took 45-59 ms, during which the worker answered nothing (p99
-    37-62 ms); frozen, 1.4-3.1 ms (p99 19-21 ms). The frozen objects are also never written to by the collector,
+    37-62 ms); frozen, 1.4-3.1 ms (p99 8-21 ms). The frozen objects are also never written to by the collector,
     so their pages stay shared between master and workers.
     """
     gc.freeze()
-

@@ -44,7 +44,7 @@ public class DcpInfoAheadTests
     }
 
     [Fact]
-    public async Task An_answer_from_another_dcp_a_failed_or_unreadable_one_or_none_leaves_the_question_to_aspire()
+    public async Task An_answer_from_another_dcp_a_failed_unreadable_or_too_old_one_or_none_leaves_the_question_to_aspire()
     {
         await using var app = await BuildAsync();
         var answer = await AskAsync(app);
@@ -52,7 +52,10 @@ public class DcpInfoAheadTests
         var otherPath = new DcpInfoAhead.Answer(answer.CliPath + ".other", answer.ContainerRuntime, 0, Mark(answer.Output));
         var exited = new DcpInfoAhead.Answer(answer.CliPath, answer.ContainerRuntime, 1, Mark(answer.Output));
         var unreadable = new DcpInfoAhead.Answer(answer.CliPath, answer.ContainerRuntime, 0, "not json");
-        foreach (var failed in new[] { otherPath, exited, unreadable, null })
+        var tooOld = new DcpInfoAhead.Answer(answer.CliPath, answer.ContainerRuntime, 0,
+            System.Text.RegularExpressions.Regex.Replace(Mark(answer.Output), "\"version\":\"[^\"]*\"", "\"version\":\"0.0.1\""));
+        Assert.Contains("\"version\":\"0.0.1\"", tooOld.Output, StringComparison.Ordinal);
+        foreach (var failed in new[] { otherPath, exited, unreadable, tooOld, null })
         {
             var check = FreshCheck(app.Services);
             Assert.False(await DcpInfoAhead.HandOverAsync(DcpInfoAhead.DependencyCheck.Of(check), Task.FromResult(failed), CancellationToken.None));
